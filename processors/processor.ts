@@ -1,0 +1,35 @@
+// The seam between the router and whatever runs a function. The router hands over one
+// matched event for one function and awaits the outcome; the processor never acks, naks or
+// retries — the subscription's policy decides that from the outcome.
+
+import type { CloudEventRecord } from '../src/events/cloudevent.js';
+
+export interface Invocation {
+  readonly invocationId: string;
+  readonly functionName: string;
+  readonly subscription: string;
+  readonly event: CloudEventRecord;
+  /** 1-based delivery attempt. */
+  readonly attempt: number;
+  /** Milliseconds the function may run; its worker is killed after that. */
+  readonly timeoutMs: number;
+}
+
+export interface InvocationError {
+  /** SB_FUNCTION_FAILED, SB_FUNCTION_TIMEOUT, SB_FUNCTION_CRASHED, SB_FUNCTION_LOAD_FAILED, SB_FUNCTION_NOT_FOUND */
+  readonly code: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type InvocationOutcome =
+  | { readonly ok: true; readonly result: unknown; readonly durationMs: number }
+  | { readonly ok: false; readonly error: InvocationError; readonly durationMs: number };
+
+export interface Processor {
+  readonly kind: string;
+  /** Never rejects: every failure is an outcome with `ok: false`. */
+  invoke(invocation: Invocation): Promise<InvocationOutcome>;
+  /** Stop accepting work, wait for running invocations up to `graceMs`, then kill workers. */
+  close(graceMs: number): Promise<void>;
+}

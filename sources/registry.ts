@@ -1,0 +1,11 @@
+// Every source type the appliance knows, by the `type:` an operator writes. A new source
+// type is a folder under sources/ and one line here — never an if-chain.
+
+import type { SourceType } from './source.js';
+import { webhookSource } from './webhook/index.js';
+
+export const sourceTypes = {
+  webhook: webhookSource,
+} satisfies Record<string, SourceType<never>>;
+
+export type SourceTypeName = keyof typeof sourceTypes;

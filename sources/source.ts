@@ -1,0 +1,64 @@
+// The seam every event source implements. A source turns what its protocol delivers into
+// candidate events and hands them to `dispatch`; it never touches the bus. The intake
+// validates, builds the CloudEvent, publishes it and resolves `dispatch` only once
+// JetStream stored it — only then may the source acknowledge upstream (HTTP 202, MQTT
+// PUBACK, a checkpoint). See ../shared/DESIGN.md "The event path".
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { CloudEventRecord } from '../src/events/cloudevent.js';
+
+/** What a source hands over: CloudEvent attributes and data, not yet validated. */
+export type EventCandidate = Record<string, unknown>;
+
+export interface StoredEvent {
+  readonly event: CloudEventRecord;
+  /** Stream sequence the bus stored it at. */
+  readonly sequence: number;
+  /** True when the bus already held an event with the same (source, id). */
+  readonly duplicate: boolean;
+}
+
+/**
+ * Validates and stores one event. Rejects with InvalidEventError (the event is wrong: tell
+ * the sender, do not retry) or BusUnavailableError (try again later).
+ */
+export type Dispatch = (candidate: EventCandidate) => Promise<StoredEvent>;
+
+export type SourceState = 'starting' | 'running' | 'degraded' | 'stopped';
+
+export interface SourceHealth {
+  readonly state: SourceState;
+  /** Why the source is not running, in words an operator can act on. */
+  readonly detail?: string;
+}
+
+export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** The appliance's HTTP listener, shared by every source that receives over HTTP. */
+export interface HttpRoutes {
+  /** Register a handler for every method on an exact path. Throws if the path is taken. */
+  route(path: string, handler: HttpHandler): void;
+  unroute(path: string): void;
+}
+
+export interface SourceDeps {
+  readonly logger: Logger;
+  readonly http: HttpRoutes;
+  /** Counts what the source received: outcome is accepted, invalid, too_large, unavailable... */
+  readonly countReceived: (outcome: string) => void;
+}
+
+export interface Source {
+  readonly name: string;
+  readonly type: string;
+  /** Begin receiving. Resolves once the source is listening; stops when `signal` aborts. */
+  start(dispatch: Dispatch, signal: AbortSignal): Promise<void>;
+  health(): SourceHealth;
+}
+
+export interface SourceType<C = unknown> {
+  /** JSON Schema for one entry of `sources:` of this type (name and type included). */
+  readonly schema: Record<string, unknown>;
+  readonly create: (config: C, deps: SourceDeps) => Source;
+}

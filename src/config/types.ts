@@ -1,0 +1,106 @@
+// The resolved configuration: what the rest of the appliance reads after `loadConfig`
+// validated the YAML, resolved ${env:}/${file:} references, applied defaults, turned
+// durations into milliseconds and made paths absolute. Frozen once built.
+
+export interface ResolvedConfig {
+  /** Absolute path of the file this came from. */
+  readonly file: string;
+  /** Directory of that file: relative paths in the config resolve against it. */
+  readonly baseDir: string;
+  readonly bus: BusConfig;
+  readonly http: HttpConfig;
+  readonly functions: FunctionsConfig;
+  readonly log: LogConfig;
+  readonly shutdownTimeoutMs: number;
+  readonly sources: readonly SourceConfig[];
+  readonly subscriptions: readonly SubscriptionConfig[];
+}
+
+export interface BusConfig {
+  /** 'embedded', or a comma-separated list of nats:// URLs. */
+  readonly url: string;
+  readonly servers: readonly string[];
+  readonly embedded: boolean;
+  /** Loopback port of the embedded nats-server (the CLI connects to it too). */
+  readonly port: number;
+  readonly dataDir: string;
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+  readonly events: StreamRetention;
+  readonly deadLetter: StreamRetention;
+  readonly duplicateWindowMs: number;
+  readonly replicas: number;
+}
+
+export interface StreamRetention {
+  readonly maxAgeMs: number;
+  /** -1 = unlimited. */
+  readonly maxBytes: number;
+  /** -1 = unlimited. */
+  readonly maxMessages: number;
+}
+
+export interface HttpConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface FunctionsConfig {
+  readonly dir: string;
+  readonly defaultTimeoutMs: number;
+  readonly defaultMemoryMb: number;
+  /** Warm workers kept per function at most. */
+  readonly maxWorkersPerFunction: number;
+}
+
+export interface LogConfig {
+  readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+}
+
+/** A source entry: `name` and `type` plus the type's own keys, validated by its schema fragment. */
+export interface SourceConfig {
+  readonly name: string;
+  readonly type: string;
+  readonly [key: string]: unknown;
+}
+
+/** Where in which file a thing was declared, so later errors can point at it. */
+export interface DeclaredAt {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Key path inside that file, e.g. `subscriptions[1]`. */
+  readonly path: string;
+}
+
+export type Filter =
+  | { readonly exact: Readonly<Record<string, string>> }
+  | { readonly prefix: Readonly<Record<string, string>> }
+  | { readonly suffix: Readonly<Record<string, string>> }
+  | { readonly all: readonly Filter[] }
+  | { readonly any: readonly Filter[] }
+  | { readonly not: Filter };
+
+export interface RetryPolicy {
+  /** Total attempts including the first delivery. */
+  readonly attempts: number;
+  readonly backoff: 'exponential' | 'linear';
+  readonly delayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export interface SubscriptionConfig {
+  readonly name: string;
+  readonly function: string;
+  /** A list: all must match. Empty matches every event. */
+  readonly filters: readonly Filter[];
+  readonly retry: RetryPolicy;
+  /** Overrides the function manifest's timeout when set. */
+  readonly timeoutMs?: number;
+  readonly deadLetter: boolean;
+  readonly ordered: boolean;
+  /** Events of this subscription in flight at once when not ordered. */
+  readonly concurrency: number;
+  readonly declaredAt: DeclaredAt;
+}

@@ -1,0 +1,107 @@
+// The one catalogue of error codes. Every code here is documented in docs/errors.md
+// (a unit test checks both directions). A retired code is never reused.
+
+export const errorCodes = {
+  SB_CONFIG_NOT_FOUND: 'No configuration file was found at any of the places searched.',
+  SB_CONFIG_PARSE: 'A YAML file is not well-formed.',
+  SB_CONFIG_INVALID: 'A configuration value does not match the schema.',
+  SB_CONFIG_REFERENCE: 'A ${env:NAME} or ${file:/path} reference cannot be resolved.',
+  SB_FUNCTION_MANIFEST_INVALID: "A function's manifest (sidecar .yaml or function.yaml) is invalid.",
+  SB_FUNCTION_NOT_FOUND: 'A subscription names a function that is not in the functions folder.',
+  SB_FUNCTION_LOAD_FAILED: "A function's module could not be loaded (syntax error, missing default export).",
+  SB_FUNCTION_FAILED: 'A function threw or rejected.',
+  SB_FUNCTION_TIMEOUT: 'A function ran past its timeout and its worker was killed.',
+  SB_FUNCTION_CRASHED: "A function's worker process exited during an invocation (crash, out of memory).",
+  SB_BUS_SERVER_MISSING: 'bus.url is "embedded" but nats-server is not on PATH.',
+  SB_BUS_SERVER_FAILED: 'The embedded nats-server exited or did not become ready.',
+  SB_BUS_UNAVAILABLE: 'The NATS bus cannot be reached or did not acknowledge a publish.',
+  SB_EVENT_INVALID: 'An incoming event is not a valid CloudEvent.',
+  SB_EVENT_MALFORMED: 'An incoming request body cannot be parsed.',
+  SB_EVENT_TOO_LARGE: 'An incoming request body is larger than the source allows.',
+  SB_APPLIANCE_NOT_RUNNING: 'A command needs a running appliance and none answers.',
+  SB_DLQ_ENTRY_NOT_FOUND: 'No dead-lettered event has the given id.',
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export abstract class SwitchboardError extends Error {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ConfigNotFoundError extends SwitchboardError {
+  readonly code = 'SB_CONFIG_NOT_FOUND';
+}
+
+/** One problem at a place in a YAML file; `ConfigError` carries one or more. */
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  column: number;
+  /** Key path as an operator writes it: `sources[2].auth.secret`. */
+  path: string;
+  message: string;
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = `${p.file}:${p.line}:${p.column}`;
+  return p.path ? `${where} ${p.path}: ${p.message}` : `${where} ${p.message}`;
+}
+
+export class ConfigError extends SwitchboardError {
+  readonly code: 'SB_CONFIG_INVALID' | 'SB_CONFIG_PARSE' | 'SB_CONFIG_REFERENCE' | 'SB_FUNCTION_MANIFEST_INVALID' | 'SB_FUNCTION_NOT_FOUND';
+  readonly problems: readonly ConfigProblem[];
+  constructor(
+    problems: ConfigProblem[],
+    code: ConfigError['code'] = 'SB_CONFIG_INVALID',
+    options?: { cause?: unknown },
+  ) {
+    super(problems.map(formatProblem).join('\n'), options);
+    this.code = code;
+    this.problems = problems;
+  }
+}
+
+export class FunctionLoadError extends SwitchboardError {
+  readonly code = 'SB_FUNCTION_LOAD_FAILED';
+}
+export class FunctionFailedError extends SwitchboardError {
+  readonly code = 'SB_FUNCTION_FAILED';
+}
+export class FunctionTimeoutError extends SwitchboardError {
+  readonly code = 'SB_FUNCTION_TIMEOUT';
+}
+export class FunctionCrashedError extends SwitchboardError {
+  readonly code = 'SB_FUNCTION_CRASHED';
+}
+export class BusServerMissingError extends SwitchboardError {
+  readonly code = 'SB_BUS_SERVER_MISSING';
+}
+export class BusServerFailedError extends SwitchboardError {
+  readonly code = 'SB_BUS_SERVER_FAILED';
+}
+export class BusUnavailableError extends SwitchboardError {
+  readonly code = 'SB_BUS_UNAVAILABLE';
+}
+export class InvalidEventError extends SwitchboardError {
+  readonly code = 'SB_EVENT_INVALID';
+}
+export class MalformedEventError extends SwitchboardError {
+  readonly code = 'SB_EVENT_MALFORMED';
+}
+export class EventTooLargeError extends SwitchboardError {
+  readonly code = 'SB_EVENT_TOO_LARGE';
+}
+export class ApplianceNotRunningError extends SwitchboardError {
+  readonly code = 'SB_APPLIANCE_NOT_RUNNING';
+}
+export class DeadLetterNotFoundError extends SwitchboardError {
+  readonly code = 'SB_DLQ_ENTRY_NOT_FOUND';
+}
+
+export function isSwitchboardError(e: unknown): e is SwitchboardError {
+  return e instanceof SwitchboardError;
+}

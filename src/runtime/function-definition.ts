@@ -1,0 +1,40 @@
+// A function as the registry found it in the functions folder.
+
+import type { DeclaredAt, Filter, RetryPolicy } from '../config/types.js';
+
+export interface FunctionManifest {
+  /** Environment of the function's process: exactly these, nothing of the appliance's. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+  /** Subscriptions declared by the function itself: the subscription shape without `function`. */
+  readonly triggers: readonly FunctionTrigger[];
+}
+
+export interface FunctionTrigger {
+  readonly name: string;
+  readonly filters: readonly Filter[];
+  readonly retry?: Partial<RetryPolicy>;
+  readonly timeoutMs?: number;
+  readonly deadLetter?: boolean;
+  readonly ordered?: boolean;
+  readonly concurrency?: number;
+  readonly declaredAt: DeclaredAt;
+}
+
+export interface FunctionDefinition {
+  readonly name: string;
+  /** Absolute path of the module to load (index.js, index.mjs, <name>.js, <name>.mjs). */
+  readonly entry: string;
+  /** Absolute folder the function may read: its own folder, or for a single file that file only. */
+  readonly readablePaths: readonly string[];
+  /** Absolute path of the manifest, when there is one. */
+  readonly manifestFile?: string;
+  readonly manifest: FunctionManifest;
+}
+
+/** Lookup the processor uses; the registry implements it. */
+export interface FunctionCatalog {
+  get(name: string): FunctionDefinition | undefined;
+  names(): string[];
+}
