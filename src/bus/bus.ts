@@ -1,0 +1,96 @@
+// The seam under everything: a durable log of messages (JetStream) with durable consumers.
+// Nothing here knows about sources, subscriptions or functions — callers name streams,
+// subjects and consumers; the bus stores and delivers.
+
+export interface StreamSpec {
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly maxAgeMs: number;
+  /** -1 = unlimited */
+  readonly maxBytes: number;
+  /** -1 = unlimited */
+  readonly maxMessages: number;
+  /** Window in which a repeated `msgId` is stored once. */
+  readonly duplicateWindowMs: number;
+  readonly replicas: number;
+  readonly description?: string;
+}
+
+export interface ConsumerSpec {
+  readonly stream: string;
+  readonly durable: string;
+  /** Narrowed on the server: only messages whose subject matches are delivered. */
+  readonly filterSubject: string;
+  /** Unacknowledged messages in flight at once (1 = strictly in order). */
+  readonly maxAckPending: number;
+  /** Redelivery after this long without an ack or an in-progress signal. */
+  readonly ackWaitMs: number;
+  readonly description?: string;
+}
+
+export interface PublishOptions {
+  /** Deduplication id: a second publish with the same id inside the window is not stored. */
+  readonly msgId?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface PublishAck {
+  readonly stream: string;
+  readonly sequence: number;
+  readonly duplicate: boolean;
+}
+
+/** A message handed to a consumer; acknowledge exactly once with ack, nak or term. */
+export interface DeliveredMessage {
+  readonly subject: string;
+  readonly data: Uint8Array;
+  header(name: string): string | undefined;
+  /** 1 on first delivery, then counts redeliveries. */
+  readonly deliveryCount: number;
+  readonly streamSequence: number;
+  ack(): void;
+  /** Hand back for redelivery after `delayMs`. */
+  nak(delayMs?: number): void;
+  /** Still working: resets the server's ack-wait timer. */
+  working(): void;
+}
+
+export interface StoredMessage {
+  readonly sequence: number;
+  readonly subject: string;
+  readonly data: Uint8Array;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly time: Date;
+}
+
+export interface StreamState {
+  readonly messages: number;
+  readonly bytes: number;
+  readonly firstSequence: number;
+  readonly lastSequence: number;
+}
+
+export interface ConsumerHandle {
+  /** Stop pulling; messages already delivered stay with their handler. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  /** True while connected to a server. */
+  connected(): boolean;
+  publish(subject: string, payload: Uint8Array, options?: PublishOptions): Promise<PublishAck>;
+  ensureStream(spec: StreamSpec): Promise<void>;
+  /** Create the durable consumer, or update it in place when it exists (progress kept). */
+  ensureConsumer(spec: ConsumerSpec): Promise<void>;
+  deleteConsumer(stream: string, durable: string): Promise<void>;
+  listConsumers(stream: string): Promise<string[]>;
+  consume(stream: string, durable: string, onMessage: (message: DeliveredMessage) => void): Promise<ConsumerHandle>;
+  getMessage(stream: string, sequence: number): Promise<StoredMessage | undefined>;
+  /** Messages from `fromSequence` on, in order, at most `limit`. */
+  listMessages(stream: string, fromSequence: number, limit: number): Promise<StoredMessage[]>;
+  deleteMessage(stream: string, sequence: number): Promise<boolean>;
+  purge(stream: string): Promise<number>;
+  streamState(stream: string): Promise<StreamState>;
+  /** Let pending publishes and acks reach the server, then disconnect. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,248 @@
+// The Bus on NATS JetStream (nats.js v3). Publishes wait for the stream's acknowledgement;
+// a publish that cannot be acknowledged is a BusUnavailableError so that callers tell their
+// senders to retry instead of half-accepting.
+
+import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  jetstream,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StoredMsg,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { BusUnavailableError } from '../errors.js';
+import type {
+  Bus,
+  ConsumerHandle,
+  ConsumerSpec,
+  DeliveredMessage,
+  PublishAck,
+  PublishOptions,
+  StoredMessage,
+  StreamSpec,
+  StreamState,
+} from './bus.js';
+
+export interface NatsBusOptions {
+  readonly servers: readonly string[];
+  readonly logger: Logger;
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+  /** How long a publish waits for the stream's acknowledgement. */
+  readonly publishTimeoutMs?: number;
+  /** Keep retrying the first connection instead of failing (a cluster that is still booting). */
+  readonly waitOnFirstConnect?: boolean;
+}
+
+export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
+  const nc = await connect({
+    servers: [...options.servers],
+    name: 'switchboard',
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    waitOnFirstConnect: options.waitOnFirstConnect ?? false,
+    user: options.user,
+    pass: options.password,
+    token: options.token,
+  }).catch((err: unknown) => {
+    throw new BusUnavailableError(
+      `cannot connect to NATS at ${options.servers.join(', ')}: ${(err as Error).message}. Check bus.url and that the servers are running.`,
+      { cause: err },
+    );
+  });
+  const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+  return new NatsBus(nc, jsm, jetstream(nc, { timeout: options.publishTimeoutMs ?? 5_000 }), options.logger);
+}
+
+class NatsBus implements Bus {
+  #isConnected = true;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    logger: Logger,
+  ) {
+    void (async () => {
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect') {
+          this.#isConnected = false;
+          logger.warn({ server: status.server }, 'disconnected from NATS; reconnecting');
+        } else if (status.type === 'reconnect') {
+          this.#isConnected = true;
+          logger.info({ server: status.server }, 'reconnected to NATS');
+        }
+      }
+    })();
+  }
+
+  connected(): boolean {
+    return this.#isConnected && !this.nc.isClosed();
+  }
+
+  async publish(subject: string, payload: Uint8Array, options: PublishOptions = {}): Promise<PublishAck> {
+    let hdrs;
+    if (options.headers) {
+      hdrs = natsHeaders();
+      for (const [k, v] of Object.entries(options.headers)) hdrs.set(k, v);
+    }
+    try {
+      const ack = await this.js.publish(subject, payload, { msgID: options.msgId, headers: hdrs });
+      return { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      throw new BusUnavailableError(`the bus did not store the message on ${subject}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  async ensureStream(spec: StreamSpec): Promise<void> {
+    const config = {
+      subjects: [...spec.subjects],
+      description: spec.description,
+      max_age: nanos(spec.maxAgeMs),
+      max_bytes: spec.maxBytes,
+      max_msgs: spec.maxMessages,
+      duplicate_window: nanos(spec.duplicateWindowMs),
+      num_replicas: spec.replicas,
+      discard: DiscardPolicy.Old,
+    };
+    const exists = await this.jsm.streams.info(spec.name).then(
+      () => true,
+      (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
+    );
+    if (exists) await this.jsm.streams.update(spec.name, config);
+    else {
+      await this.jsm.streams.add({
+        name: spec.name,
+        ...config,
+        storage: StorageType.File,
+        retention: RetentionPolicy.Limits,
+      });
+    }
+  }
+
+  async ensureConsumer(spec: ConsumerSpec): Promise<void> {
+    const config = {
+      description: spec.description,
+      filter_subject: spec.filterSubject,
+      max_ack_pending: spec.maxAckPending,
+      ack_wait: nanos(spec.ackWaitMs),
+      // Retries are scheduled by nak(delay); the router dead-letters after the last attempt.
+      max_deliver: -1,
+    };
+    const existing = await this.jsm.consumers.info(spec.stream, spec.durable).catch((err: unknown) =>
+      isNotFound(err) ? undefined : Promise.reject(err),
+    );
+    if (existing) {
+      await this.jsm.consumers.update(spec.stream, spec.durable, config);
+      return;
+    }
+    await this.jsm.consumers.add(spec.stream, {
+      ...config,
+      durable_name: spec.durable,
+      ack_policy: AckPolicy.Explicit,
+      // A new subscription sees events from now on, not the stream's whole history.
+      deliver_policy: DeliverPolicy.New,
+    });
+  }
+
+  async deleteConsumer(stream: string, durable: string): Promise<void> {
+    await this.jsm.consumers.delete(stream, durable).catch((err: unknown) => {
+      if (!isNotFound(err)) throw err;
+    });
+  }
+
+  async listConsumers(stream: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const info of this.jsm.consumers.list(stream)) names.push(info.name);
+    return names;
+  }
+
+  async consume(stream: string, durable: string, onMessage: (m: DeliveredMessage) => void): Promise<ConsumerHandle> {
+    const consumer = await this.js.consumers.get(stream, durable);
+    const messages = await consumer.consume({ callback: (m) => onMessage(deliveredMessage(m)) });
+    return {
+      async stop() {
+        await messages.close();
+      },
+    };
+  }
+
+  async getMessage(stream: string, sequence: number): Promise<StoredMessage | undefined> {
+    const m = await this.jsm.streams.getMessage(stream, { seq: sequence });
+    return m && m.seq === sequence ? storedMessage(m) : undefined;
+  }
+
+  async listMessages(stream: string, fromSequence: number, limit: number): Promise<StoredMessage[]> {
+    const out: StoredMessage[] = [];
+    let seq = Math.max(1, fromSequence);
+    while (out.length < limit) {
+      // next_by_subj: the first message at or after `seq`, skipping deleted ones.
+      const m = await this.jsm.streams.getMessage(stream, { seq, next_by_subj: '>' } as unknown as { seq: number });
+      if (!m) break;
+      out.push(storedMessage(m));
+      seq = m.seq + 1;
+    }
+    return out;
+  }
+
+  async deleteMessage(stream: string, sequence: number): Promise<boolean> {
+    return this.jsm.streams.deleteMessage(stream, sequence, false).catch((err: unknown) =>
+      isNotFound(err) || isNoMessage(err) ? false : Promise.reject(err),
+    );
+  }
+
+  async purge(stream: string): Promise<number> {
+    return (await this.jsm.streams.purge(stream)).purged;
+  }
+
+  async streamState(stream: string): Promise<StreamState> {
+    const { state } = await this.jsm.streams.info(stream);
+    return { messages: state.messages, bytes: state.bytes, firstSequence: state.first_seq, lastSequence: state.last_seq };
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+function deliveredMessage(m: JsMsg): DeliveredMessage {
+  return {
+    subject: m.subject,
+    data: m.data,
+    header: (name) => m.headers?.get(name) || undefined,
+    deliveryCount: m.info.deliveryCount,
+    streamSequence: m.info.streamSequence,
+    ack: () => m.ack(),
+    nak: (delayMs) => m.nak(delayMs),
+    working: () => m.working(),
+  };
+}
+
+function storedMessage(m: StoredMsg): StoredMessage {
+  const headers: Record<string, string> = {};
+  if (m.header) for (const [k, v] of m.header) headers[k] = v[0] ?? '';
+  return { sequence: m.seq, subject: m.subject, data: m.data, headers, time: m.time };
+}
+
+function isNotFound(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound)
+  );
+}
+
+function isNoMessage(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound;
+}

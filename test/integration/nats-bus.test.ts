@@ -1,0 +1,66 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bus, DeliveredMessage } from '../../src/bus/bus.js';
+import { connectNatsBus } from '../../src/bus/nats-bus.js';
+import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
+
+const logger = pino({ level: 'silent' });
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder().decode(b);
+
+describe('NATS JetStream bus', () => {
+  let server: TestNatsServer;
+  let bus: Bus;
+  beforeAll(async () => {
+    server = await startNatsServer();
+    bus = await connectNatsBus({ servers: [server.url], logger });
+    await bus.ensureStream({
+      name: 'T', subjects: ['t.>'], maxAgeMs: 60_000, maxBytes: -1, maxMessages: -1, duplicateWindowMs: 60_000, replicas: 1,
+    });
+  });
+  afterAll(async () => {
+    await bus?.close();
+    await server?.stop();
+  });
+
+  it('stores a message once when it is published twice with the same id', async () => {
+    const a = await bus.publish('t.a', enc('one'), { msgId: 'same' });
+    const b = await bus.publish('t.a', enc('one'), { msgId: 'same' });
+    expect(b.duplicate).toBe(true);
+    expect(b.sequence).toBe(a.sequence);
+  });
+
+  it('lists messages across deleted ones and deletes by sequence', async () => {
+    const seqs = [];
+    for (const s of ['x1', 'x2', 'x3']) seqs.push((await bus.publish('t.list', enc(s))).sequence);
+    expect(await bus.deleteMessage('T', seqs[1]!)).toBe(true);
+    const listed = await bus.listMessages('T', seqs[0]!, 10);
+    expect(listed.map((m) => dec(m.data))).toEqual(['x1', 'x3']);
+    expect(await bus.getMessage('T', seqs[1]!)).toBeUndefined();
+  });
+
+  it('redelivers a nakked message after its delay and counts the delivery', async () => {
+    await bus.ensureConsumer({ stream: 'T', durable: 'retry', filterSubject: 't.retry', maxAckPending: 4, ackWaitMs: 30_000 });
+    const seen: { count: number; at: number }[] = [];
+    const done = new Promise<void>((resolve) => {
+      void bus.consume('T', 'retry', (m: DeliveredMessage) => {
+        seen.push({ count: m.deliveryCount, at: Date.now() });
+        if (m.deliveryCount < 2) m.nak(300);
+        else {
+          m.ack();
+          resolve();
+        }
+      });
+    });
+    await bus.publish('t.retry', enc('r'));
+    await done;
+    expect(seen.map((s) => s.count)).toEqual([1, 2]);
+    expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(250);
+  });
+
+  it('updates a consumer in place when its filter changes', async () => {
+    await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.one', maxAckPending: 4, ackWaitMs: 30_000 });
+    await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.two', maxAckPending: 8, ackWaitMs: 30_000 });
+    expect(await bus.listConsumers('T')).toContain('upd');
+  });
+});
