@@ -31,6 +31,8 @@ export interface BusConfig {
   readonly deadLetter: StreamRetention;
   readonly duplicateWindowMs: number;
   readonly replicas: number;
+  /** Redelivery after this long without an ack or in-progress signal (crash recovery). */
+  readonly ackWaitMs?: number;
 }
 
 export interface StreamRetention {

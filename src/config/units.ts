@@ -35,7 +35,7 @@ export function parseDuration(text: string): number {
 export function parseSize(value: number | string): number {
   if (typeof value === 'number') return value;
   const m = /^([0-9]+(?:\.[0-9]+)?)\s*([a-zA-Z]+)$/.exec(value.trim());
-  const unit = m && sizeUnits[m[2]!.toLowerCase()];
+  const unit = m ? sizeUnits[m[2]!.toLowerCase()] : undefined;
   if (!m || unit === undefined) throw new RangeError(`"${value}" is not a size (write e.g. 512KiB, 1MiB)`);
   return Math.round(Number(m[1]) * unit);
 }

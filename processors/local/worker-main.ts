@@ -1,0 +1,167 @@
+// The bootstrap of a worker process: loads one function and runs its invocations, one at a
+// time, as the parent asks over IPC (protocol.ts). It runs under the permission model with
+// read access to this file and the function only, so it imports nothing but node: builtins
+// (type imports vanish at compile time).
+//
+// Contract, as in AWS Lambda: `export default async function (event, context)`; returning
+// is success, throwing or rejecting is failure.
+
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { format } from 'node:util';
+import { compileFunction } from 'node:vm';
+import type { ChildMessage, FunctionLogLevel, ParentMessage, WireContext, WireError } from './protocol.js';
+
+type Handler = (event: unknown, context: unknown) => unknown;
+
+let handler: Handler | undefined;
+/** The invocation running now; console output and stray logs are attributed to it. */
+let current: string | null = null;
+
+function send(message: ChildMessage, then: () => void = () => {}): void {
+  if (!process.connected || !process.send) return;
+  // With a callback, a closed channel is reported to it rather than as an 'error' event.
+  try {
+    process.send(message, undefined, {}, then);
+  } catch {
+    // Not structured-cloneable (a function, a symbol): send its JSON form instead, or say why not.
+    try { process.send(jsonSafe(message), undefined, {}, () => {}); } catch { /* nothing left to tell */ }
+  }
+}
+
+function jsonSafe(message: ChildMessage): ChildMessage {
+  try {
+    if (message.type === 'result' && message.ok) return { ...message, value: JSON.parse(JSON.stringify(message.value) ?? 'null') };
+    if (message.type === 'log') return { ...message, fields: JSON.parse(JSON.stringify(message.fields ?? {})) };
+  } catch (error) {
+    if (message.type === 'result') {
+      const why = error instanceof Error ? error.message : String(error);
+      return { type: 'result', invocationId: message.invocationId, ok: false, error: { name: 'TypeError', message: `the function returned a value that cannot be sent to the appliance (${why}); return plain JSON data` } };
+    }
+  }
+  return message.type === 'log' ? { ...message, fields: { unserializableFields: true } } : message;
+}
+
+function toWireError(thrown: unknown): WireError {
+  if (thrown instanceof Error) return { name: thrown.name, message: thrown.message, ...(thrown.stack ? { stack: thrown.stack } : {}) };
+  return { name: 'Error', message: typeof thrown === 'string' ? thrown : format('%o', thrown) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+function logger(invocationId: string | null) {
+  const at = (level: FunctionLogLevel) => (first: unknown, ...rest: unknown[]) => {
+    // pino style: log.info('text') or log.info({ vm: 'web-01' }, 'text').
+    if (typeof first === 'object' && first !== null && !(first instanceof Error)) {
+      send({ type: 'log', invocationId, level, msg: format(...rest), fields: first as Record<string, unknown> });
+    } else {
+      send({ type: 'log', invocationId, level, msg: format(first, ...rest) });
+    }
+  };
+  return Object.freeze({ debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') });
+}
+
+// console.* goes through IPC rather than stdout so each line reaches the appliance's log
+// tagged with the invocation (and so its event id and subscription) it belongs to.
+function routeConsole(): void {
+  const levels: Array<[keyof Console, FunctionLogLevel]> = [['log', 'info'], ['info', 'info'], ['debug', 'debug'], ['warn', 'warn'], ['error', 'error'], ['trace', 'debug']];
+  for (const [method, level] of levels) {
+    Object.defineProperty(console, method, { value: (...args: unknown[]) => send({ type: 'log', invocationId: current, level, msg: format(...args) }) });
+  }
+}
+
+// A .js whose nearest package.json says "type": "module" (a functions folder inside a
+// project, say) is taken as ESM and `module.exports` fails there; the functions contract
+// lets .js be CommonJS, so evaluate it as CommonJS ourselves.
+const commonJsInEsmScope = /\b(module|exports|require) is not defined in ES module scope/;
+
+async function loadCommonJs(entry: string): Promise<unknown> {
+  const source = await readFile(entry, 'utf8');
+  const wrapper = compileFunction(source, ['exports', 'require', 'module', '__filename', '__dirname'], { filename: entry });
+  const module = { exports: {} as unknown };
+  wrapper(module.exports, createRequire(entry), module, entry, dirname(entry));
+  return module.exports;
+}
+
+async function importEntry(entry: string): Promise<unknown> {
+  try {
+    return (await import(pathToFileURL(entry).href) as { default?: unknown }).default;
+  } catch (error) {
+    if (!(entry.endsWith('.js') && error instanceof ReferenceError && commonJsInEsmScope.test(error.message))) throw error;
+    // Top-level code before the failing line has run once already; functions rarely have any.
+    try {
+      return await loadCommonJs(entry);
+    } catch (cjsError) {
+      // Not CommonJS either (an ES module that uses `require`): the first error is the real one.
+      throw cjsError instanceof SyntaxError ? error : cjsError;
+    }
+  }
+}
+
+async function load(entry: string): Promise<void> {
+  try {
+    let exported = await importEntry(entry);
+    // TypeScript compiled to CommonJS puts the function on `exports.default`.
+    if (typeof exported !== 'function' && typeof (exported as { default?: unknown } | null)?.default === 'function') {
+      exported = (exported as { default: unknown }).default;
+    }
+    if (typeof exported !== 'function') {
+      throw new TypeError(`the module has no default export function: write \`export default async function (event, context) {…}\` or \`module.exports = async (event, context) => {…}\``);
+    }
+    handler = exported as Handler;
+    send({ type: 'loaded' });
+  } catch (error) {
+    // A worker that failed to load is discarded, so it exits once the parent has the message.
+    // A SyntaxError is rethrown uncaught: only then does Node print where it is (file:line
+    // and a caret) on stderr, which it never puts in an ESM SyntaxError's stack; the parent
+    // reads it there.
+    send({ type: 'load-failed', error: toWireError(error) }, () => {
+      if (error instanceof SyntaxError) throw error;
+      process.exit(1);
+    });
+  }
+}
+
+async function invoke(invocationId: string, event: unknown, wire: WireContext): Promise<void> {
+  current = invocationId;
+  const context = Object.freeze({
+    ...wire,
+    log: logger(invocationId),
+    remainingTimeMs: () => Math.max(0, wire.deadline - Date.now()),
+  });
+  try {
+    if (!handler) throw new Error('no function is loaded in this worker');
+    const value = await handler(deepFreeze(event), context);
+    send({ type: 'result', invocationId, ok: true, value });
+  } catch (error) {
+    send({ type: 'result', invocationId, ok: false, error: toWireError(error) });
+  } finally {
+    current = null;
+  }
+}
+
+routeConsole();
+process.on('message', (message: ParentMessage) => {
+  if (message.type === 'load') {
+    process.title = `switchboard function ${message.functionName}`; // what `ps` shows an operator
+    void load(message.entry);
+  }
+  else if (message.type === 'invoke') void invoke(message.invocationId, message.event, message.context);
+});
+// The appliance is gone: a worker never outlives it (it could not report to anyone), and
+// as the appliance may have died without cleaning up, it removes its own temp dir.
+const ownTempDir = process.env.TMPDIR; // read before any function code can change it
+process.on('disconnect', () => {
+  try {
+    if (ownTempDir) rmSync(ownTempDir, { recursive: true, force: true });
+  } finally {
+    process.exit(0);
+  }
+});

@@ -1,0 +1,102 @@
+// Everything a function says, into the appliance's log: its context.log and console lines
+// (over IPC, tagged with their invocation) and whatever reaches the process's raw stdout
+// and stderr. Every line carries the function; lines about an invocation also carry its
+// id, event id and subscription. Lines are bounded so a runaway function cannot flood memory.
+
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Invocation } from '../processor.js';
+import type { ChildMessage } from './protocol.js';
+
+type FunctionLog = Extract<ChildMessage, { type: 'log' }>;
+
+/** How much of stderr is kept to explain a crash. */
+const STDERR_TAIL_CHARS = 4096;
+
+/** Keys the appliance sets on a function's log line; a function's own fields never override them. */
+const reservedKeys: ReadonlySet<string> = new Set([
+  'level', 'time', 'msg', 'pid', 'hostname', 'function', 'invocationId', 'eventId', 'subscription', 'stream', 'workerPid',
+]);
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters dropped)`;
+}
+
+/** Splits a stream into lines; a line longer than `max` is cut there and its rest skipped. */
+function lineSplitter(max: number, onLine: (line: string) => void) {
+  let partial = '';
+  let skipping = false;
+  return {
+    push(chunk: string): void {
+      let text = partial + chunk;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n')) {
+        if (!skipping) onLine(text.slice(0, nl));
+        skipping = false;
+        text = text.slice(nl + 1);
+      }
+      if (!skipping && text.length > max) {
+        onLine(`${text.slice(0, max)}… (line cut at ${max} characters)`);
+        skipping = true;
+      }
+      partial = skipping ? '' : text;
+    },
+    end(): void {
+      if (partial && !skipping) onLine(partial);
+      partial = '';
+    },
+  };
+}
+
+export class WorkerOutput {
+  readonly #logger: Logger;
+  readonly #maxLineLength: number;
+  #stderrTail = '';
+  #heapExhausted = false;
+
+  /** `logger` is already bound to `{ function }`. */
+  constructor(logger: Logger, maxLineLength: number) {
+    this.#logger = logger;
+    this.#maxLineLength = maxLineLength;
+  }
+
+  /** The last few KB of stderr: what Node printed before a crash. */
+  get stderrTail(): string {
+    return this.#stderrTail;
+  }
+
+  /** V8 printed "JavaScript heap out of memory": the memory limit, not a bug, killed it. */
+  get heapExhausted(): boolean {
+    return this.#heapExhausted;
+  }
+
+  attach(stream: Readable, name: 'stdout' | 'stderr', workerPid: number | undefined): void {
+    const level = name === 'stdout' ? 'info' : 'warn';
+    const lines = lineSplitter(this.#maxLineLength, (line) => {
+      if (name === 'stderr' && line.includes('heap out of memory')) this.#heapExhausted = true;
+      if (line.trim() !== '') this.#logger[level]({ stream: name, workerPid }, line);
+    });
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      if (name === 'stderr') this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+      lines.push(chunk);
+    });
+    stream.on('end', () => lines.end());
+    stream.on('error', () => {}); // a pipe torn down with the process; its 'close' tells the story
+  }
+
+  /** A context.log / console line; `running` is the invocation the worker is busy with, if any. */
+  log(line: FunctionLog, running: Invocation | undefined): void {
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(line.fields ?? {})) {
+      if (!reservedKeys.has(key)) fields[key] = value;
+    }
+    if (line.invocationId !== null) fields.invocationId = line.invocationId;
+    // Event and subscription only when the line is the running invocation's: a stray timer of
+    // an earlier one must not be filed under this event.
+    if (running && line.invocationId === running.invocationId) {
+      fields.eventId = running.event.id;
+      fields.subscription = running.subscription;
+    }
+    this.#logger[line.level](fields, truncate(line.msg, this.#maxLineLength));
+  }
+}

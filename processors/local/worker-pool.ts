@@ -1,0 +1,118 @@
+// The warm workers of one function. A worker runs one invocation at a time; up to
+// `maxWorkers` run side by side and further invocations wait here in arrival order (the
+// router bounds how many are in flight with each consumer's max_ack_pending). A worker
+// that died or was killed is dropped, and the next invocation that needs one forks anew.
+
+import type { FunctionDefinition } from '../../src/runtime/function-definition.js';
+import type { Invocation } from '../processor.js';
+import * as failures from './failures.js';
+import type { CallResult } from './failures.js';
+import type { FunctionWorker, StopReason } from './worker.js';
+
+export type SpawnWorker = (definition: FunctionDefinition, onExit: (worker: FunctionWorker) => void) => FunctionWorker;
+
+export class FunctionPool {
+  readonly definition: FunctionDefinition;
+  readonly #maxWorkers: number;
+  readonly #spawnWorker: SpawnWorker;
+  /** Busy and idle workers: what counts against maxWorkers. */
+  readonly #workers = new Set<FunctionWorker>();
+  /** Every process not yet exited, killed ones still dying included: `exited` waits for them. */
+  readonly #processes = new Set<FunctionWorker>();
+  /**
+   * Warm workers, the most recently used last (and reused first), so the longest idle sit at
+   * the front with their `idleSince`: that is where an idle timeout retires them (issue 5).
+   */
+  readonly #idle: FunctionWorker[] = [];
+  /** Invocations waiting for a worker, first come first served; `undefined` = refused. */
+  readonly #waiting: Array<(worker: FunctionWorker | undefined) => void> = [];
+  /** Retiring: serve who is waiting, then kill each worker as it comes free. */
+  #retiring = false;
+  #refusing = false;
+
+  constructor(definition: FunctionDefinition, maxWorkers: number, spawnWorker: SpawnWorker) {
+    this.definition = definition;
+    this.#maxWorkers = maxWorkers;
+    this.#spawnWorker = spawnWorker;
+  }
+
+  async run(invocation: Invocation): Promise<CallResult> {
+    const worker = await this.#acquire();
+    if (!worker) return failures.refusedWhileClosing(this.definition.name);
+    try {
+      return await worker.invoke(invocation);
+    } finally {
+      this.#release(worker);
+    }
+  }
+
+  /** The function changed on disk: finish what is queued on the old code, keep nothing warm. */
+  retire(): void {
+    this.#retiring = true;
+    for (const worker of this.#idle.splice(0)) this.#discard(worker, 'retired');
+  }
+
+  /** Shutting down: queued invocations are refused, running ones may finish. */
+  refuseNew(): void {
+    this.#refusing = true;
+    this.retire();
+    for (const waiter of this.#waiting.splice(0)) waiter(undefined);
+  }
+
+  /** Kills every worker, busy or not; a running invocation is told why. */
+  stopAll(reason: StopReason): void {
+    for (const worker of this.#processes) worker.stop(reason);
+  }
+
+  /** Settles when every process this pool forked has exited and its temp dir is gone. */
+  get exited(): Promise<void> {
+    return Promise.all([...this.#processes].map((w) => w.exited)).then(() => undefined);
+  }
+
+  /** No process and nobody waiting: nothing left to stop. */
+  get empty(): boolean {
+    return this.#processes.size === 0 && this.#waiting.length === 0;
+  }
+
+  #acquire(): Promise<FunctionWorker | undefined> {
+    if (this.#refusing) return Promise.resolve(undefined);
+    const idle = this.#idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.#workers.size < this.#maxWorkers) return Promise.resolve(this.#spawn());
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(worker: FunctionWorker): void {
+    worker.idleSince = Date.now();
+    if (!worker.alive) this.#workers.delete(worker);
+    const next = this.#waiting.shift();
+    if (next) {
+      // Hand the worker straight on; a dead one frees its slot for a fresh fork.
+      next(worker.alive ? worker : this.#spawn());
+    } else if (worker.alive && this.#retiring) {
+      this.#discard(worker, 'retired');
+    } else if (worker.alive) {
+      this.#idle.push(worker);
+    }
+  }
+
+  #spawn(): FunctionWorker {
+    const worker = this.#spawnWorker(this.definition, (gone) => this.#forget(gone));
+    this.#workers.add(worker);
+    this.#processes.add(worker);
+    return worker;
+  }
+
+  #discard(worker: FunctionWorker, reason: StopReason): void {
+    this.#workers.delete(worker);
+    worker.stop(reason);
+  }
+
+  /** A process exited, expectedly or not (an idle worker can die too). */
+  #forget(worker: FunctionWorker): void {
+    this.#workers.delete(worker);
+    this.#processes.delete(worker);
+    const at = this.#idle.indexOf(worker);
+    if (at !== -1) this.#idle.splice(at, 1);
+  }
+}

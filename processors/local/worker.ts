@@ -1,0 +1,209 @@
+// The parent side of one worker process: forks it into its sandbox, loads the function once,
+// then runs one invocation at a time, each bounded by its timeout. Whatever the process does
+// (throws, exits, runs out of memory, loops, sends garbage), the outcome is a CallResult and
+// the appliance carries on; a worker that did not come back clean is dead and never reused.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { FunctionDefinition } from '../../src/runtime/function-definition.js';
+import type { Invocation } from '../processor.js';
+import * as failures from './failures.js';
+import type { CallResult, ProcessExit } from './failures.js';
+import { buildExecArgv, buildWorkerEnv } from './permissions.js';
+import { parseChildMessage, type ChildMessage, type ParentMessage, type WireError } from './protocol.js';
+import { WorkerOutput } from './worker-output.js';
+
+export interface WorkerSettings {
+  readonly workerMain: string;
+  /** Each worker gets a private temp dir under this, removed when it exits. */
+  readonly tmpRoot: string;
+  readonly logger: Logger;
+  readonly maxLogLineLength: number;
+}
+
+/** Why the appliance killed a worker: decides what a running invocation is told. */
+export type StopReason = 'timeout' | 'shutdown' | 'retired';
+
+interface Pending {
+  readonly phase: 'load' | 'invoke';
+  readonly invocation: Invocation;
+  settle(result: CallResult): void;
+}
+
+/** A function's failed load leaves the child a moment to print where (worker-main.ts). */
+const LOAD_FAILURE_EXIT_GRACE_MS = 1000;
+
+async function withRealPaths(paths: readonly string[]): Promise<string[]> {
+  // The permission model checks the path as used; an import resolves symlinks and reads
+  // both the link and its target, so grant both spellings.
+  const real = await Promise.all(paths.map((p) => realpath(p).catch(() => p)));
+  return [...new Set([...paths, ...real])];
+}
+
+export class FunctionWorker {
+  readonly definition: FunctionDefinition;
+  /** When it last finished an invocation; the pool's idle retirement reads it. */
+  idleSince = Date.now();
+  /** Settles once the process is gone and its temp dir removed. */
+  readonly exited: Promise<void>;
+  readonly #settings: WorkerSettings;
+  readonly #logger: Logger;
+  readonly #output: WorkerOutput;
+  readonly #onExit: (worker: FunctionWorker) => void;
+  #markExited!: () => void;
+  #child: ChildProcess | undefined;
+  #tempDir: string | undefined;
+  #loaded = false;
+  #loadError: WireError | undefined;
+  #pending: Pending | undefined;
+  #stopReason: StopReason | undefined;
+  #gone = false;
+
+  constructor(definition: FunctionDefinition, settings: WorkerSettings, onExit: (worker: FunctionWorker) => void) {
+    this.definition = definition;
+    this.#settings = settings;
+    this.#logger = settings.logger.child({ function: definition.name });
+    this.#output = new WorkerOutput(this.#logger, settings.maxLogLineLength);
+    this.#onExit = onExit;
+    this.exited = new Promise((resolve) => { this.#markExited = resolve; });
+  }
+
+  /** Can take another invocation: not exited, not being killed. */
+  get alive(): boolean {
+    return !this.#gone && this.#stopReason === undefined;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Runs one invocation; the first one also starts the process and loads the function. */
+  async invoke(invocation: Invocation): Promise<CallResult> {
+    const { name, entry } = this.definition;
+    if (this.#gone) return failures.failure('SB_FUNCTION_CRASHED', `function ${name}'s worker exited before the invocation started`);
+    if (!this.#child) {
+      const problem = await this.#start();
+      if (problem) return problem;
+    }
+    if (!this.#loaded) {
+      const loaded = await this.#call('load', invocation, { type: 'load', entry, functionName: name });
+      if (!loaded.ok) return loaded;
+    }
+    const { invocationId, attempt, event, timeoutMs } = invocation;
+    const context = { functionName: name, invocationId, attempt, deadline: Date.now() + timeoutMs };
+    return this.#call('invoke', invocation, { type: 'invoke', invocationId, event, context });
+  }
+
+  /** SIGKILL: a function gets no say in being stopped. A running invocation is told why. */
+  stop(reason: StopReason): void {
+    if (!this.alive) return;
+    this.#stopReason = reason;
+    this.#child?.kill('SIGKILL');
+  }
+
+  async #start(): Promise<CallResult | undefined> {
+    const { name, entry, readablePaths, manifest } = this.definition;
+    try {
+      this.#tempDir = await mkdtemp(join(this.#settings.tmpRoot, `switchboard-${name.replace(/[^\w.-]/g, '_')}-`));
+      const tempDir = await realpath(this.#tempDir);
+      const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths(readablePaths), tempDir };
+      if (this.#stopReason) throw new Error('the appliance is shutting down');
+      this.#child = fork(this.#settings.workerMain, [], {
+        execArgv: buildExecArgv(paths, { memoryMb: manifest.memoryMb }),
+        env: buildWorkerEnv(manifest.env, tempDir),
+        cwd: dirname(entry),
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        serialization: 'advanced',
+      });
+    } catch (error) {
+      this.#exitedWith({ code: null, signal: null });
+      return failures.cannotStart(name, error instanceof Error ? error.message : String(error));
+    }
+    this.#watch(this.#child);
+    this.#logger.debug({ workerPid: this.#child.pid }, 'function worker started');
+    return undefined;
+  }
+
+  #watch(child: ChildProcess): void {
+    if (child.stdout) this.#output.attach(child.stdout, 'stdout', child.pid);
+    if (child.stderr) this.#output.attach(child.stderr, 'stderr', child.pid);
+    child.on('message', (raw) => this.#receive(parseChildMessage(raw)));
+    // 'close' comes after stdio has drained, so the stderr evidence of a crash is complete.
+    child.on('close', (code, signal) => this.#exitedWith({ code, signal }));
+    child.on('error', (error) => {
+      this.#logger.warn({ err: error, workerPid: child.pid }, 'function worker process error');
+      if (child.pid === undefined) this.#exitedWith({ code: null, signal: null }); // never spawned
+    });
+    // Without its IPC channel a worker can never answer: do not wait for its timeout.
+    child.on('disconnect', () => { if (!this.#gone) child.kill('SIGKILL'); });
+  }
+
+  #call(phase: Pending['phase'], invocation: Invocation, message: ParentMessage): Promise<CallResult> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.#timeout(), invocation.timeoutMs);
+      this.#pending = {
+        phase,
+        invocation,
+        settle: (result) => {
+          clearTimeout(timer);
+          this.#pending = undefined;
+          resolve(result);
+        },
+      };
+      try {
+        // A send error means the channel is gone; 'close' then settles this call.
+        this.#child?.send(message, (error) => { if (error) this.#logger.debug({ err: error }, 'send to function worker failed'); });
+      } catch (error) {
+        this.#pending.settle(failures.failure('SB_FUNCTION_FAILED', `the event cannot be sent to function ${this.definition.name}: ${(error as Error).message}`));
+      }
+    });
+  }
+
+  #receive(message: ChildMessage | undefined): void {
+    const pending = this.#pending;
+    if (!message) {
+      this.#logger.warn({ workerPid: this.pid }, 'function worker sent a message that is not part of the protocol; ignored');
+    } else if (message.type === 'log') {
+      this.#output.log(message, pending?.invocation);
+    } else if (message.type === 'loaded' && pending?.phase === 'load') {
+      this.#loaded = true;
+      pending.settle({ ok: true, value: undefined });
+    } else if (message.type === 'load-failed' && pending?.phase === 'load') {
+      // Settled on 'close', with what the child printed on its way out.
+      this.#loadError = message.error;
+      setTimeout(() => this.#child?.kill('SIGKILL'), LOAD_FAILURE_EXIT_GRACE_MS).unref();
+    } else if (message.type === 'result' && pending?.phase === 'invoke' && message.invocationId === pending.invocation.invocationId) {
+      pending.settle(message.ok ? { ok: true, value: message.value } : failures.functionFailed(this.definition.name, message.error));
+    }
+  }
+
+  #timeout(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    // It already said why it cannot load; 'close' reports that rather than a timeout.
+    if (pending.phase === 'load' && this.#loadError) {
+      this.#child?.kill('SIGKILL');
+      return;
+    }
+    this.stop('timeout');
+    pending.settle(failures.timedOut(this.definition.name, pending.invocation.timeoutMs, pending.phase === 'load'));
+  }
+
+  #exitedWith(exit: ProcessExit): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    const { name, entry, manifest } = this.definition;
+    const pending = this.#pending;
+    if (pending && this.#stopReason === 'shutdown') pending.settle(failures.stoppedForShutdown(name));
+    else if (pending?.phase === 'load') pending.settle(failures.loadFailed(name, entry, this.#loadError, exit, this.#output));
+    else if (pending) pending.settle(failures.crashed(name, manifest.memoryMb, exit, this.#output));
+    else if (!this.#stopReason && this.#child) this.#logger.warn({ workerPid: this.pid, ...exit }, 'idle function worker exited; the next invocation starts a new one');
+    this.#onExit(this);
+    const tempDir = this.#tempDir;
+    void (tempDir ? rm(tempDir, { recursive: true, force: true }) : Promise.resolve())
+      .catch((error: unknown) => this.#logger.warn({ err: error, tempDir }, 'could not remove function worker temp dir'))
+      .finally(() => this.#markExited());
+  }
+}

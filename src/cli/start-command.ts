@@ -1,0 +1,45 @@
+import { startAppliance } from '../appliance.js';
+import { loadSwitchboard } from '../config/load.js';
+import { createLogger } from '../logger.js';
+import { reportError } from './run-command.js';
+
+export async function startCommand(opts: { config?: string }): Promise<void> {
+  let loaded;
+  try {
+    loaded = await loadSwitchboard({ configPath: opts.config });
+  } catch (err) {
+    // Nothing has started: a broken config never half-starts the appliance.
+    reportError(err);
+    process.exit(1);
+  }
+  const { config, functions } = loaded;
+  const logger = createLogger(config.log.level);
+  let appliance;
+  try {
+    appliance = await startAppliance(config, functions, logger);
+  } catch (err) {
+    logger.fatal({ err }, 'switchboard could not start');
+    reportError(err);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    // Bound the whole drain: the invocations' grace plus time to close the bus and server.
+    setTimeout(() => {
+      logger.error('drain did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 15_000).unref();
+    appliance.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}

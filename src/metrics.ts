@@ -1,0 +1,86 @@
+// Everything the appliance counts, in one registry served at /metrics (Prometheus format).
+// Names follow Prometheus conventions: `_total` counters, `_seconds` histograms.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** outcome: accepted, duplicate, invalid, malformed, too_large, unsupported, unavailable, error */
+  readonly eventsReceived: Counter<'source' | 'outcome'>;
+  readonly eventsMatched: Counter<'subscription'>;
+  /** outcome: success, failure, timeout, crash, load_failed, not_found */
+  readonly invocations: Counter<'function' | 'outcome'>;
+  readonly invocationDuration: Histogram<'function'>;
+  readonly retries: Counter<'subscription'>;
+  readonly deadLettered: Counter<'subscription'>;
+  readonly deadLetterDepth: Gauge;
+}
+
+export function createMetrics(options: { deadLetterDepth: () => Promise<number> }): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_' });
+  return {
+    registry,
+    eventsReceived: new Counter({
+      name: 'switchboard_events_received_total',
+      help: 'Events received by each source, by outcome (accepted = stored on the bus).',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    eventsMatched: new Counter({
+      name: 'switchboard_events_matched_total',
+      help: 'Events that matched each subscription (counted per delivery attempt 1).',
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    invocations: new Counter({
+      name: 'switchboard_invocations_total',
+      help: 'Function invocations, by function and outcome.',
+      labelNames: ['function', 'outcome'],
+      registers: [registry],
+    }),
+    invocationDuration: new Histogram({
+      name: 'switchboard_invocation_duration_seconds',
+      help: 'How long each invocation ran, by function.',
+      labelNames: ['function'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: 'switchboard_retries_total',
+      help: 'Failed invocations handed back to the bus for another attempt, by subscription.',
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'switchboard_dead_lettered_total',
+      help: 'Events moved to the DLQ stream after their last attempt, by subscription.',
+      labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    deadLetterDepth: new Gauge({
+      name: 'switchboard_dlq_depth',
+      help: 'Events waiting in the DLQ stream.',
+      registers: [registry],
+      async collect() {
+        try {
+          this.set(await options.deadLetterDepth());
+        } catch {
+          // Bus unreachable: leave the last known value rather than fail the whole scrape.
+        }
+      },
+    }),
+  };
+}
+
+/** Outcome label of an invocation error code. */
+export function invocationOutcome(code: string | undefined): string {
+  switch (code) {
+    case undefined: return 'success';
+    case 'SB_FUNCTION_TIMEOUT': return 'timeout';
+    case 'SB_FUNCTION_CRASHED': return 'crash';
+    case 'SB_FUNCTION_LOAD_FAILED': return 'load_failed';
+    case 'SB_FUNCTION_NOT_FOUND': return 'not_found';
+    default: return 'failure';
+  }
+}

@@ -1,0 +1,196 @@
+// Delivers one subscription's events to its function: pulls from the subscription's durable
+// consumer, checks the filters, invokes, and settles each message exactly once — ack on
+// success, nak with the backoff delay for another attempt, or park in the DLQ after the last.
+// Because retries are JetStream redeliveries, a retry scheduled before a crash still happens.
+
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Bus, ConsumerHandle, DeliveredMessage } from '../bus/bus.js';
+import type { SubscriptionConfig } from '../config/types.js';
+import type { CloudEventRecord } from '../events/cloudevent.js';
+import { eventsStream } from '../events/streams.js';
+import { invocationOutcome, type Metrics } from '../metrics.js';
+import type { Processor } from '../../processors/processor.js';
+import type { FunctionCatalog } from '../runtime/function-definition.js';
+import { retryDelayMs } from './backoff.js';
+import { publishDeadLetter, replayForHeader } from './dead-letter.js';
+import { compileFilters, type EventPredicate } from './filters.js';
+
+export interface SubscriptionRunnerDeps {
+  readonly bus: Bus;
+  readonly processor: Processor;
+  readonly functions: FunctionCatalog;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly defaultTimeoutMs: number;
+  readonly ackWaitMs: number;
+}
+
+export function consumerName(subscription: string): string {
+  return `sb-${subscription}`;
+}
+
+interface InFlight {
+  readonly message: DeliveredMessage;
+  settled: boolean;
+}
+
+export class SubscriptionRunner {
+  readonly #sub: SubscriptionConfig;
+  readonly #deps: SubscriptionRunnerDeps;
+  readonly #matches: EventPredicate;
+  readonly #log: Logger;
+  readonly #inFlight = new Set<InFlight>();
+  #consumer: ConsumerHandle | undefined;
+  #stopping = false;
+  #idle: (() => void) | undefined;
+
+  constructor(subscription: SubscriptionConfig, deps: SubscriptionRunnerDeps) {
+    this.#sub = subscription;
+    this.#deps = deps;
+    this.#matches = compileFilters(subscription.filters);
+    this.#log = deps.logger.child({ subscription: subscription.name, function: subscription.function });
+  }
+
+  get name(): string {
+    return this.#sub.name;
+  }
+
+  running(): boolean {
+    return this.#consumer !== undefined && !this.#stopping;
+  }
+
+  async start(): Promise<void> {
+    this.#consumer = await this.#deps.bus.consume(eventsStream, consumerName(this.#sub.name), (m) => this.#receive(m));
+  }
+
+  /**
+   * Stop pulling, give running invocations `graceMs` to finish, then hand the rest back to
+   * the bus (nak) so another appliance, or this one after a restart, delivers them again.
+   */
+  async stop(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    await this.#consumer?.stop().catch((err: unknown) => this.#log.warn({ err }, 'stopping the consumer failed'));
+    if (this.#inFlight.size > 0) {
+      const idle = new Promise<void>((resolve) => (this.#idle = resolve));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([idle, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+      clearTimeout(timer);
+    }
+    for (const entry of this.#inFlight) this.#settle(entry, () => entry.message.nak());
+    if (this.#inFlight.size > 0) this.#log.warn({ handedBack: this.#inFlight.size }, 'handed unfinished events back to the bus');
+  }
+
+  #receive(message: DeliveredMessage): void {
+    if (this.#stopping) {
+      message.nak();
+      return;
+    }
+    const entry: InFlight = { message, settled: false };
+    this.#inFlight.add(entry);
+    this.#deliver(entry)
+      .catch((err: unknown) => {
+        // Never lose an event to a bug here: hand it back for another try.
+        this.#log.error({ err, sequence: message.streamSequence }, 'delivering an event failed; handing it back');
+        this.#settle(entry, () => message.nak(this.#sub.retry.delayMs));
+      })
+      .finally(() => {
+        this.#inFlight.delete(entry);
+        if (this.#inFlight.size === 0) this.#idle?.();
+      });
+  }
+
+  async #deliver(entry: InFlight): Promise<void> {
+    const { message } = entry;
+    const replayFor = message.header(replayForHeader);
+    if (replayFor !== undefined && replayFor !== this.#sub.name) return this.#settle(entry, () => message.ack());
+    const event = parseEvent(message.data);
+    const log = this.#log.child({ eventId: event?.id, sequence: message.streamSequence });
+    if (!event) {
+      log.error('a message on the EVENTS stream is not a CloudEvent; parking it in the DLQ');
+      return this.#exhausted(entry, undefined, log, 'SB_EVENT_INVALID: message on the EVENTS stream is not a CloudEvent');
+    }
+    if (!this.#matches(event)) return this.#settle(entry, () => message.ack());
+    const attempt = message.deliveryCount;
+    if (attempt === 1 || replayFor !== undefined) this.#deps.metrics.eventsMatched.inc({ subscription: this.#sub.name });
+    if (attempt > this.#sub.retry.attempts) {
+      // Earlier deliveries were interrupted (a crash, a shutdown) after the last attempt.
+      return this.#exhausted(entry, event, log, `delivered ${attempt} times; no attempt left`);
+    }
+    const outcome = await this.#invoke(event, attempt, entry);
+    if (entry.settled) return; // handed back during shutdown
+    if (outcome.ok) {
+      log.debug({ attempt, durationMs: outcome.durationMs }, 'invocation succeeded');
+      return this.#settle(entry, () => message.ack());
+    }
+    const error = `${outcome.error.code}: ${outcome.error.message}`;
+    if (attempt < this.#sub.retry.attempts) {
+      const delayMs = retryDelayMs(this.#sub.retry, attempt);
+      log.warn({ attempt, attempts: this.#sub.retry.attempts, delayMs, error }, 'invocation failed; will retry');
+      this.#deps.metrics.retries.inc({ subscription: this.#sub.name });
+      return this.#settle(entry, () => message.nak(delayMs));
+    }
+    log.error({ attempt, error }, 'invocation failed on its last attempt');
+    return this.#exhausted(entry, event, log, error);
+  }
+
+  async #invoke(event: CloudEventRecord, attempt: number, entry: InFlight) {
+    const definition = this.#deps.functions.get(this.#sub.function);
+    const timeoutMs = this.#sub.timeoutMs ?? definition?.manifest.timeoutMs ?? this.#deps.defaultTimeoutMs;
+    // In-progress acks keep JetStream from redelivering an event whose function still runs.
+    const heartbeat = setInterval(() => entry.settled || entry.message.working(), Math.max(250, this.#deps.ackWaitMs / 3));
+    try {
+      const outcome = await this.#deps.processor.invoke({
+        invocationId: randomUUID(),
+        functionName: this.#sub.function,
+        subscription: this.#sub.name,
+        event,
+        attempt,
+        timeoutMs,
+      });
+      const errorCode = outcome.ok ? undefined : outcome.error.code;
+      this.#deps.metrics.invocations.inc({ function: this.#sub.function, outcome: invocationOutcome(errorCode) });
+      this.#deps.metrics.invocationDuration.observe({ function: this.#sub.function }, outcome.durationMs / 1000);
+      return outcome;
+    } finally {
+      clearInterval(heartbeat);
+    }
+  }
+
+  async #exhausted(entry: InFlight, event: CloudEventRecord | undefined, log: Logger, error: string): Promise<void> {
+    const { message } = entry;
+    if (!this.#sub.deadLetter && event) {
+      log.error({ error }, 'event dropped after its last attempt (deadLetter: false)');
+      return this.#settle(entry, () => message.ack());
+    }
+    const parked = event ?? ({ specversion: '1.0', id: `seq-${message.streamSequence}`, source: 'switchboard', type: 'invalid', data_base64: Buffer.from(message.data).toString('base64') } as const);
+    await publishDeadLetter(this.#deps.bus, {
+      event: parked,
+      subscription: this.#sub.name,
+      function: this.#sub.function,
+      attempts: Math.min(message.deliveryCount, this.#sub.retry.attempts),
+      error,
+      originalSubject: message.subject,
+      originalSequence: message.streamSequence,
+    });
+    this.#deps.metrics.deadLettered.inc({ subscription: this.#sub.name });
+    log.error({ error }, 'event parked in the dead-letter queue');
+    this.#settle(entry, () => message.ack());
+  }
+
+  #settle(entry: InFlight, settle: () => void): void {
+    if (entry.settled) return;
+    entry.settled = true;
+    settle();
+  }
+}
+
+function parseEvent(data: Uint8Array): CloudEventRecord | undefined {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(data));
+    if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') return value as CloudEventRecord;
+  } catch {
+    // fall through: not JSON
+  }
+  return undefined;
+}

@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFixture, runCli, type ApplianceFixture } from '../helpers/appliance.js';
+
+let fixture: ApplianceFixture | undefined;
+afterEach(async () => {
+  await fixture?.cleanup();
+  fixture = undefined;
+});
+
+describe('switchboard validate', () => {
+  it('passes a good configuration and lists what it found', async () => {
+    fixture = await createFixture({
+      functions: { 'hello.mjs': 'export default async () => "hi";' },
+      yamlBody: `
+sources:
+  - name: ops
+    type: webhook
+    path: /webhooks/ops
+subscriptions:
+  - name: greet
+    function: hello
+`,
+    });
+    const result = await runCli(['validate', '--config', fixture.configFile]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('greet → hello');
+  });
+
+  it('fails on a misspelt key, naming the key, its line and the right spelling', async () => {
+    fixture = await createFixture({
+      functions: { 'hello.mjs': 'export default async () => "hi";' },
+      yamlBody: `
+sources:
+  - name: ops
+    type: webhook
+    pth: /webhooks/ops
+`,
+    });
+    const result = await runCli(['validate', '--config', fixture.configFile]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('SB_CONFIG_INVALID');
+    const line = (await import('node:fs')).readFileSync(fixture.configFile, 'utf8').split('\n').findIndex((l) => l.includes('pth:')) + 1;
+    expect(result.stderr).toMatch(new RegExp(`switchboard\\.yaml:${line}:\\d+ sources\\[0\\]`, 'u'));
+    expect(result.stderr).toContain('"pth"');
+    expect(result.stderr).toContain('path');
+  });
+
+  it('refuses to start on an invalid configuration and starts nothing', async () => {
+    fixture = await createFixture({ yamlBody: 'subscriptions:\n  - name: x\n    function: missing\n' });
+    const result = await runCli(['start', '--config', fixture.configFile]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('SB_FUNCTION_NOT_FOUND');
+    expect(result.stdout).not.toContain('switchboard is running');
+  });
+
+  it('says clearly when no appliance is running for a state-reading command', async () => {
+    fixture = await createFixture({ yamlBody: '' });
+    const result = await runCli(['dlq', 'list', '--config', fixture.configFile]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('SB_APPLIANCE_NOT_RUNNING');
+    expect(result.stderr).toContain('switchboard start');
+  });
+});

@@ -1,0 +1,211 @@
+// The whole event path on real parts: a CloudEvent POSTed to the webhook source of a
+// running appliance (its own nats-server), routed by per-subscription consumers, run by a
+// JavaScript function in a sandboxed worker, retried, dead-lettered and replayed.
+
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFixture, eventually, runCli, startAppliance, type ApplianceFixture, type RunningAppliance } from '../helpers/appliance.js';
+import { reportingFunction, startRecorder, type Recorder } from '../helpers/recorder.js';
+
+let recorder: Recorder;
+let fixture: ApplianceFixture;
+let appliance: RunningAppliance;
+const hook = () => `${fixture.baseUrl}/webhooks/test`;
+
+beforeAll(async () => {
+  recorder = await startRecorder();
+  const r = recorder.url;
+  fixture = await createFixture({
+    functions: {
+      'match.mjs': reportingFunction(r, 'match'),
+      'other.mjs': reportingFunction(r, 'other'),
+      'catch-all.mjs': reportingFunction(r, 'catch-all'),
+      'flaky.mjs': reportingFunction(r, 'flaky', 'if (context.attempt < 3) throw new Error(`not yet: attempt ${context.attempt}`);'),
+      'doomed.mjs': reportingFunction(r, 'doomed', `if (!event.data || !event.data.fixed) throw new Error('the ticketing API said no');`),
+      'spin.mjs': reportingFunction(r, 'spin', 'for (;;) {}'),
+    },
+    yamlBody: `
+sources:
+  - name: tests
+    type: webhook
+    path: /webhooks/test
+    maxBodySize: 4KiB
+subscriptions:
+  - name: match
+    function: match
+    filters: [ { exact: { type: com.example.match } } ]
+  - name: other
+    function: other
+    filters: [ { exact: { type: com.example.other } } ]
+  - name: catch-all
+    function: catch-all
+  - name: flaky
+    function: flaky
+    filters: [ { exact: { type: com.example.flaky } } ]
+    retry: { attempts: 3, backoff: exponential, delay: 300ms, maxDelay: 5s }
+  - name: doomed
+    function: doomed
+    filters: [ { exact: { type: com.example.doomed } } ]
+    retry: { attempts: 2, backoff: linear, delay: 200ms, maxDelay: 1s }
+  - name: spin
+    function: spin
+    filters: [ { exact: { type: com.example.spin } } ]
+    timeout: 1s
+    retry: { attempts: 1 }
+`,
+  });
+  appliance = await startAppliance(fixture);
+});
+
+afterAll(async () => {
+  await appliance?.killGroup();
+  await recorder?.close();
+  await fixture?.cleanup();
+});
+
+function postBinary(type: string, id = randomUUID(), data: unknown = { n: 1 }) {
+  return fetch(hook(), {
+    method: 'POST',
+    headers: { 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/tests', 'ce-type': type, 'content-type': 'application/json' },
+    body: JSON.stringify(data),
+  });
+}
+
+function postStructured(type: string, id = randomUUID(), data: unknown = { n: 2 }) {
+  return fetch(hook(), {
+    method: 'POST',
+    headers: { 'content-type': 'application/cloudevents+json' },
+    body: JSON.stringify({ specversion: '1.0', id, source: '/tests', type, time: new Date().toISOString(), datacontenttype: 'application/json', data }),
+  });
+}
+
+/** Send an event every subscription's consumer has to pass, and wait until catch-all ran it. */
+async function sentinel(): Promise<void> {
+  const id = randomUUID();
+  expect((await postBinary('com.example.sentinel', id)).status).toBe(202);
+  await eventually(() => recorder.of('catch-all').some((i) => i.id === id), 20_000, 'the sentinel event');
+}
+
+describe('the event path', () => {
+  it('delivers binary and structured CloudEvents to the matching function exactly once, and not to others', async () => {
+    const binaryId = randomUUID();
+    const structuredId = randomUUID();
+    expect((await postBinary('com.example.match', binaryId)).status).toBe(202);
+    expect((await postStructured('com.example.match', structuredId)).status).toBe(202);
+    await eventually(() => recorder.of('match').length >= 2, 20_000, 'two invocations of match');
+    await sentinel();
+    const ran = recorder.of('match').map((i) => i.id).sort();
+    expect(ran).toEqual([binaryId, structuredId].sort());
+    expect(recorder.of('other').filter((i) => i.id === binaryId || i.id === structuredId)).toEqual([]);
+    const structured = recorder.of('match').find((i) => i.id === structuredId)!;
+    expect(structured.data).toEqual({ n: 2 });
+  });
+
+  it('gives a function only the environment its manifest declares', async () => {
+    const env = recorder.of('match')[0]!.env as string[];
+    expect(env).not.toContain('APPLIANCE_CANARY');
+    expect(env).not.toContain('PATH');
+  });
+
+  it('retries a function that fails twice with the configured backoff, then succeeds', async () => {
+    const id = randomUUID();
+    expect((await postBinary('com.example.flaky', id)).status).toBe(202);
+    const attempts = await eventually(() => {
+      const seen = recorder.of('flaky').filter((i) => i.id === id);
+      return seen.length >= 3 && seen;
+    }, 20_000, 'three attempts of flaky');
+    expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    // exponential from 300ms: the second attempt ≥ 300ms after the first, the third ≥ 600ms after the second
+    expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(280);
+    expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(580);
+    await sentinel();
+    expect(recorder.of('flaky').filter((i) => i.id === id)).toHaveLength(3);
+    const dlq = await runCli(['dlq', 'list', '--json', '--config', fixture.configFile]);
+    expect((JSON.parse(dlq.stdout) as { event: { id: string } }[]).map((p) => p.event.id)).not.toContain(id);
+  });
+
+  it('parks an event that always fails in the DLQ with its error, and dlq replay delivers it again', async () => {
+    const id = randomUUID();
+    expect((await postBinary('com.example.doomed', id)).status).toBe(202);
+    const parked = await eventually(async () => {
+      const list = await runCli(['dlq', 'list', '--json', '--config', fixture.configFile]);
+      expect(list.exitCode).toBe(0);
+      return (JSON.parse(list.stdout) as { id: number; subscription: string; function: string; attempts: number; error: string; event: { id: string } }[]).find(
+        (p) => p.event.id === id,
+      );
+    }, 20_000, 'the event in the DLQ');
+    expect(parked).toMatchObject({ subscription: 'doomed', function: 'doomed', attempts: 2 });
+    expect(parked.error).toContain('SB_FUNCTION_FAILED');
+    expect(parked.error).toContain('the ticketing API said no');
+    expect(recorder.of('doomed').filter((i) => i.id === id).map((i) => i.attempt)).toEqual([1, 2]);
+
+    const shown = await runCli(['dlq', 'show', String(parked.id), '--json', '--config', fixture.configFile]);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: parked.id, event: { id, type: 'com.example.doomed' } });
+
+    const replay = await runCli(['dlq', 'replay', String(parked.id), '--config', fixture.configFile]);
+    expect(replay.exitCode).toBe(0);
+    await eventually(() => recorder.of('doomed').filter((i) => i.id === id).length >= 3, 20_000, 'the replayed delivery');
+    // Only the subscription that failed gets the replay: catch-all saw the event once.
+    await sentinel();
+    expect(recorder.of('catch-all').filter((i) => i.id === id)).toHaveLength(1);
+    const after = await runCli(['dlq', 'show', String(parked.id), '--config', fixture.configFile]);
+    expect(after.exitCode).toBe(1);
+    expect(after.stderr).toContain('SB_DLQ_ENTRY_NOT_FOUND');
+  });
+
+  it('answers 400 to an invalid CloudEvent and 413 to a body over the limit, and delivers neither', async () => {
+    const invalidId = randomUUID();
+    const invalid = await fetch(hook(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ specversion: '1.0', id: invalidId, source: '/tests', type: 'com.example.match', time: 'yesterday' }),
+    });
+    expect(invalid.status).toBe(400);
+    const tooLargeId = randomUUID();
+    const tooLarge = await postBinary('com.example.match', tooLargeId, { blob: 'x'.repeat(8 * 1024) });
+    expect(tooLarge.status).toBe(413);
+    await sentinel();
+    const ids = recorder.invocations.map((i) => i.id);
+    expect(ids).not.toContain(invalidId);
+    expect(ids).not.toContain(tooLargeId);
+  });
+
+  it('kills a function that loops forever at its timeout and still delivers the next event to another function', async () => {
+    const spinId = randomUUID();
+    const nextId = randomUUID();
+    expect((await postBinary('com.example.spin', spinId)).status).toBe(202);
+    await eventually(() => recorder.of('spin').some((i) => i.id === spinId), 20_000, 'the spinning function to start');
+    expect((await postBinary('com.example.other', nextId)).status).toBe(202);
+    await eventually(() => recorder.of('other').some((i) => i.id === nextId), 20_000, 'the next event');
+    const parked = await eventually(async () => {
+      const list = await runCli(['dlq', 'list', '--json', '--subscription', 'spin', '--config', fixture.configFile]);
+      return (JSON.parse(list.stdout) as { error: string; event: { id: string } }[]).find((p) => p.event.id === spinId);
+    }, 20_000, 'the timed-out event in the DLQ');
+    expect(parked.error).toContain('SB_FUNCTION_TIMEOUT');
+    const metrics = await (await fetch(`${fixture.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_invocations_total\{function="spin",outcome="timeout"\} 1/u);
+  });
+
+  it('reports readiness and metrics an operator can scrape', async () => {
+    const ready = await fetch(`${fixture.baseUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };
+    expect(body.checks.map((c) => c.name)).toEqual(expect.arrayContaining(['bus', 'router', 'source:tests']));
+    const metrics = await (await fetch(`${fixture.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_events_received_total\{source="tests",outcome="accepted"\} \d+/u);
+    expect(metrics).toMatch(/switchboard_events_received_total\{source="tests",outcome="invalid"\} 1/u);
+    expect(metrics).toMatch(/switchboard_dead_lettered_total\{subscription="doomed"\} [1-9]/u);
+    expect(metrics).toMatch(/switchboard_retries_total\{subscription="flaky"\} 2/u);
+    expect(metrics).toContain('switchboard_dlq_depth');
+  });
+
+  it('logs every line about an event with its event id, subscription and function', () => {
+    const aboutEvents = appliance.logs.filter((l) => typeof l.msg === 'string' && /invocation|dead-letter/u.test(l.msg as string));
+    expect(aboutEvents.length).toBeGreaterThan(0);
+    for (const line of aboutEvents) {
+      expect(line).toHaveProperty('eventId');
+      expect(line).toHaveProperty('subscription');
+      expect(line).toHaveProperty('function');
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import type { FunctionsConfig } from '../../src/config/types.js';
+import { ConfigError } from '../../src/errors.js';
+import { functionExtensions, loadFunctionCatalog, scanFunctions } from '../../src/runtime/function-registry.js';
+import { writeTree, type Tree } from '../fixtures/config/write-tree.js';
+
+let tree: Tree | undefined;
+afterEach(async () => {
+  await tree?.remove();
+  tree = undefined;
+});
+
+async function scan(files: Record<string, string>, env: NodeJS.ProcessEnv = {}) {
+  tree = await writeTree({ '.keep': '', ...files });
+  const functions: FunctionsConfig = { dir: tree.dir, defaultTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4 };
+  return { ...(await scanFunctions(functions, { env })), dir: tree.dir };
+}
+
+describe('the function registry', () => {
+  test('finds single-file and folder functions, and only the module extensions it knows', async () => {
+    const { catalog, problems, dir } = await scan({
+      'notify.js': '', 'audit.mjs': '', 'enrich/index.js': '', 'enrich/lib.js': '', 'tag/index.mjs': '',
+      'README.md': '', 'readme.txt': '', '.hidden.js': '', 'node_modules/x/index.js': '', 'script.sh': '', 'data.json': '',
+    });
+    expect(problems).toEqual([]);
+    expect(catalog.names()).toEqual(['audit', 'enrich', 'notify', 'tag']);
+    expect(catalog.get('notify')).toEqual({
+      name: 'notify', entry: join(dir, 'notify.js'), readablePaths: [join(dir, 'notify.js')],
+      manifest: { env: {}, timeoutMs: 60_000, memoryMb: 256, triggers: [] },
+    });
+    expect(catalog.get('enrich')).toMatchObject({ entry: join(dir, 'enrich/index.js'), readablePaths: [join(dir, 'enrich')] });
+    expect(catalog.get('tag')!.entry).toBe(join(dir, 'tag/index.mjs'));
+    expect(catalog.get('missing')).toBeUndefined();
+    expect(functionExtensions).toEqual(['.js', '.mjs']);
+  });
+
+  test('reads a sidecar or function.yaml manifest, defaults filled from the functions config', async () => {
+    const { catalog, problems, dir } = await scan({
+      'notify.js': '',
+      'notify.yaml': 'env:\n  WEBHOOK: https://chat.example/hook\n  RETRIES: 3\n  DRY_RUN: false\ntimeout: 10s\n',
+      'enrich/index.js': '',
+      'enrich/function.yaml': 'memory: 1024\ntriggers:\n  - name: enrich-all\n    retry: { attempts: 2 }\n    timeout: 5s\n',
+    });
+    expect(problems).toEqual([]);
+    expect(catalog.get('notify')).toMatchObject({
+      manifestFile: join(dir, 'notify.yaml'),
+      readablePaths: [join(dir, 'notify.js')], // not the sidecar: it may hold secrets the function gets through env
+      manifest: { env: { WEBHOOK: 'https://chat.example/hook', RETRIES: '3', DRY_RUN: 'false' }, timeoutMs: 10_000, memoryMb: 256, triggers: [] },
+    });
+    expect(catalog.get('enrich')!.manifest).toMatchObject({
+      timeoutMs: 60_000, memoryMb: 1024,
+      triggers: [{ name: 'enrich-all', filters: [], retry: { attempts: 2 }, timeoutMs: 5_000 }],
+    });
+  });
+
+  test('an invalid manifest is SB_FUNCTION_MANIFEST_INVALID at the key, with the usual hints', async () => {
+    const { problems, dir } = await scan({
+      'notify.js': '',
+      'notify.yaml': 'env: {}\ntimeuot: 5s\nmemory: 8\n',
+      'slow.js': '',
+      'slow.yaml': 'timeout: 1h\ntriggers:\n  - name: s\n    function: other\n',
+    });
+    expect(problems.map((p) => [p.file.slice(dir.length + 1), p.line, p.column, p.path, p.code])).toEqual([
+      ['notify.yaml', 2, 1, 'timeuot', 'SB_FUNCTION_MANIFEST_INVALID'],
+      ['notify.yaml', 3, 9, 'memory', 'SB_FUNCTION_MANIFEST_INVALID'],
+      ['slow.yaml', 4, 5, 'triggers[0].function', 'SB_FUNCTION_MANIFEST_INVALID'],
+    ]);
+    expect(problems[0]!.message).toContain('did you mean "timeout"?');
+    // The 1h timeout is only checked once the manifest is otherwise valid.
+    const again = await scan({ 'slow.js': '', 'slow.yaml': 'timeout: 1h\n' });
+    expect(again.problems[0]).toMatchObject({ path: 'timeout', message: expect.stringContaining('at most 15m') });
+  });
+
+  test('ambiguous or incomplete functions are errors naming the files', async () => {
+    const { problems, catalog, dir } = await scan({
+      'both/index.js': '', 'both/index.mjs': '',
+      'twice.js': '', 'twice.mjs': '',
+      'empty/notes.txt': '',
+      'orphan.yaml': 'timeout: 1s\n',
+      'empty.yaml': 'timeout: 1s\n',
+      'bad name.js': '',
+    });
+    expect(catalog.names()).toEqual([]);
+    const byFile = new Map(problems.map((p) => [p.file.slice(dir.length + 1), p.message]));
+    expect(byFile.get('both')).toContain('defined more than once');
+    expect(byFile.get('twice.js')).toContain(`${join(dir, 'twice.js')}, ${join(dir, 'twice.mjs')}`);
+    expect(byFile.get('empty')).toContain('has no index.js or index.mjs');
+    expect(byFile.get('orphan.yaml')).toContain('manifest without a function');
+    expect(byFile.get('empty.yaml')).toContain('is empty/function.yaml');
+    expect(byFile.get('bad name.js')).toContain('not a valid function name');
+  });
+
+  test('a missing folder is one problem where the caller says to point', async () => {
+    const functions: FunctionsConfig = { dir: '/nonexistent/functions', defaultTimeoutMs: 1, defaultMemoryMb: 1, maxWorkersPerFunction: 1 };
+    const at = { file: '/etc/switchboard/switchboard.yaml', line: 7, column: 8, path: 'functions.dir' };
+    const { problems, folderRead } = await scanFunctions(functions, { env: {}, dirLocation: at });
+    expect(folderRead).toBe(false);
+    expect(problems).toEqual([{ ...at, code: 'SB_CONFIG_INVALID', message: expect.stringContaining('/nonexistent/functions does not exist') }]);
+    await expect(loadFunctionCatalog(functions, { env: {} })).rejects.toBeInstanceOf(ConfigError);
+  });
+});

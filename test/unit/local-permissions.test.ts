@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { buildExecArgv, buildWorkerEnv } from '../../processors/local/permissions.js';
+
+const paths = { workerMain: '/opt/sb/dist/processors/local/worker-main.js', readablePaths: ['/srv/functions/notify'], tempDir: '/tmp/switchboard-notify-abc' };
+
+describe('local processor sandbox flags', () => {
+  it('grants reading the bootstrap, the function and its temp dir, writing only the temp dir', () => {
+    expect(buildExecArgv(paths, { memoryMb: 256 })).toEqual([
+      '--experimental-permission',
+      '--allow-fs-read=/opt/sb/dist/processors/local/worker-main.js',
+      '--allow-fs-read=/srv/functions/notify',
+      '--allow-fs-read=/tmp/switchboard-notify-abc',
+      '--allow-fs-write=/tmp/switchboard-notify-abc',
+      '--max-old-space-size=256',
+      '--experimental-detect-module',
+      '--disable-warning=ExperimentalWarning',
+    ]);
+  });
+
+  it('never grants child processes, worker threads or addons', () => {
+    const argv = buildExecArgv(paths, { memoryMb: 64 }).join(' ');
+    expect(argv).not.toMatch(/--allow-(child-process|worker|addons|wasi)/);
+  });
+
+  it('refuses a path with a comma, which Node would split into two grants', () => {
+    expect(() => buildExecArgv({ ...paths, readablePaths: ['/srv/functions/x,/etc'] }, { memoryMb: 64 })).toThrow(/comma/);
+  });
+
+  it("gives the worker exactly the manifest's env plus TMPDIR", () => {
+    expect(buildWorkerEnv({ VCENTER_URL: 'https://vc' }, '/tmp/t')).toEqual({ VCENTER_URL: 'https://vc', TMPDIR: '/tmp/t' });
+    expect(buildWorkerEnv({ TMPDIR: '/elsewhere' }, '/tmp/t')).toEqual({ TMPDIR: '/tmp/t' });
+  });
+
+  it('refuses NODE_OPTIONS in a manifest: it could lift the sandbox', () => {
+    expect(() => buildWorkerEnv({ NODE_OPTIONS: '--allow-child-process' }, '/tmp/t')).toThrow(/NODE_OPTIONS/);
+  });
+});
