@@ -43,6 +43,7 @@ export async function createFixture(options: {
   yamlBody: string;
   functions?: Record<string, string>;
   bus?: string;
+  shutdownTimeout?: string;
 }): Promise<ApplianceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-appliance-'));
   const httpPort = await freePort();
@@ -70,7 +71,7 @@ export async function createFixture(options: {
       '  dir: ./functions',
       'log:',
       '  level: debug',
-      'shutdownTimeout: 10s',
+      `shutdownTimeout: ${options.shutdownTimeout ?? '10s'}`,
       options.yamlBody,
     ].join('\n'),
   );

@@ -15,10 +15,12 @@ beforeAll(async () => {
   fixture = await createFixture({
     // A short ack wait so that deliveries interrupted by the crash come back quickly.
     bus: 'ackWait: 2s',
+    shutdownTimeout: '3s',
     functions: {
       // A little work per event keeps plenty of them in flight when the kill lands.
-      'record.mjs': reportingFunction(recorder.url, 'record', 'await new Promise((r) => setTimeout(r, 100));'),
+      'record.mjs': reportingFunction(recorder.url, 'record', 'await new Promise((r) => setTimeout(r, 30));'),
       'slow.mjs': reportingFunction(recorder.url, 'slow', 'await new Promise((r) => setTimeout(r, 1500)); await fetch(' + JSON.stringify(recorder.url) + ", { method: 'POST', body: JSON.stringify({ fn: 'slow-done', id: event.id }) });"),
+      'stuck.mjs': reportingFunction(recorder.url, 'stuck', 'if (context.attempt === 1) await new Promise((r) => setTimeout(r, 60_000));'),
     },
     yamlBody: `
 sources:
@@ -33,6 +35,9 @@ subscriptions:
   - name: slow
     function: slow
     filters: [ { exact: { type: com.example.slow } } ]
+  - name: stuck
+    function: stuck
+    filters: [ { exact: { type: com.example.stuck } } ]
 `,
   });
 });
@@ -110,5 +115,18 @@ describe('crash recovery', () => {
     expect(code).toBe(0);
     expect(recorder.of('slow-done').some((i) => i.id === id)).toBe(true);
     appliance = undefined;
+  });
+
+  it('hands an invocation that outlives the shutdown grace back to the bus, and delivers it after the restart', async () => {
+    appliance = await startAppliance(fixture);
+    const id = randomUUID();
+    expect(await post('com.example.stuck', id)).toBe(202);
+    await eventually(() => recorder.of('stuck').some((i) => i.id === id), 20_000, 'the stuck function to start');
+    const started = Date.now();
+    expect(await appliance.stop()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(20_000); // bounded: the 3 s grace, not the function's 60 s
+    appliance = await startAppliance(fixture);
+    await eventually(() => recorder.of('stuck').filter((i) => i.id === id).length >= 2, 20_000, 'the redelivery');
+    expect(recorder.of('stuck').filter((i) => i.id === id).map((i) => i.attempt)).toEqual([1, 2]);
   });
 });

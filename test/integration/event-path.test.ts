@@ -23,7 +23,16 @@ beforeAll(async () => {
       'flaky.mjs': reportingFunction(r, 'flaky', 'if (context.attempt < 3) throw new Error(`not yet: attempt ${context.attempt}`);'),
       'doomed.mjs': reportingFunction(r, 'doomed', `if (!event.data || !event.data.fixed) throw new Error('the ticketing API said no');`),
       'spin.mjs': reportingFunction(r, 'spin', 'for (;;) {}'),
+      'long.mjs': reportingFunction(
+        r,
+        'long',
+        `await new Promise((res) => setTimeout(res, 3000));
+  await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'long-done', id: event.id }) });`,
+      ),
+      'in-order.mjs': reportingFunction(r, 'in-order', 'await new Promise((res) => setTimeout(res, Math.random() * 40));'),
     },
+    // A short ack wait: a function running longer than this must still be delivered once.
+    bus: 'ackWait: 1s',
     yamlBody: `
 sources:
   - name: tests
@@ -52,6 +61,13 @@ subscriptions:
     filters: [ { exact: { type: com.example.spin } } ]
     timeout: 1s
     retry: { attempts: 1 }
+  - name: long
+    function: long
+    filters: [ { exact: { type: com.example.long } } ]
+  - name: in-order
+    function: in-order
+    filters: [ { exact: { type: com.example.ordered } } ]
+    ordered: true
 `,
   });
   appliance = await startAppliance(fixture);
@@ -184,6 +200,35 @@ describe('the event path', () => {
     expect(parked.error).toContain('SB_FUNCTION_TIMEOUT');
     const metrics = await (await fetch(`${fixture.baseUrl}/metrics`)).text();
     expect(metrics).toMatch(/switchboard_invocations_total\{function="spin",outcome="timeout"\} 1/u);
+  });
+
+  it('keeps a long invocation alive past the ack wait so the event is not delivered twice', async () => {
+    const id = randomUUID();
+    expect((await postBinary('com.example.long', id)).status).toBe(202);
+    await eventually(() => recorder.of('long').some((i) => i.id === id), 20_000, 'the long function to start');
+    // 3 s of work against a 1 s ack wait: without in-progress acks JetStream redelivers
+    // after 1 s and 2 s, long before the first invocation is done.
+    await eventually(() => recorder.of('long-done').some((i) => i.id === id), 20_000, 'the long function to finish');
+    await sentinel();
+    expect(recorder.of('long').filter((i) => i.id === id).map((i) => i.attempt)).toEqual([1]);
+  });
+
+  it('delivers an ordered subscription one event at a time in stream order', async () => {
+    const ids = Array.from({ length: 12 }, (_, n) => `ordered-${n}-${randomUUID()}`);
+    for (const id of ids) expect((await postBinary('com.example.ordered', id)).status).toBe(202);
+    await eventually(() => recorder.of('in-order').length >= ids.length, 20_000, 'every ordered event');
+    expect(recorder.of('in-order').map((i) => i.id)).toEqual(ids);
+  });
+
+  it('switchboard send publishes a test event that reaches the matching function', async () => {
+    const id = randomUUID();
+    const sent = await runCli(['send', '--type', 'com.example.match', '--id', id, '--data', '{"from":"cli"}', '--json', '--config', fixture.configFile]);
+    expect(sent.exitCode).toBe(0);
+    expect(JSON.parse(sent.stdout)).toMatchObject({ id, duplicate: false });
+    await eventually(() => recorder.of('match').some((i) => i.id === id), 20_000, 'the sent event');
+    expect(recorder.of('match').find((i) => i.id === id)!.data).toEqual({ from: 'cli' });
+    const again = await runCli(['send', '--type', 'com.example.match', '--id', id, '--json', '--config', fixture.configFile]);
+    expect(JSON.parse(again.stdout)).toMatchObject({ id, duplicate: true });
   });
 
   it('reports readiness and metrics an operator can scrape', async () => {
