@@ -1,4 +1,4 @@
-// Writes schema/switchboard.schema.json from the code that validates configs, so editors
+// Writes schema/switchboard.schema.json and schema/function.schema.json from the code that validates configs, so editors
 // (yaml-language-server) and the appliance never disagree. A unit test fails when the
 // committed file is stale: run `npm run build && npm run schema` after changing the schema.
 
@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderConfigSchema } from '../src/config/schema.js';
+import { renderManifestSchema } from '../src/runtime/function-manifest.js';
 
 /** The package root: the nearest folder above this script (source or dist) with package.json. */
 function packageRoot(): string {
@@ -19,7 +20,10 @@ function packageRoot(): string {
   return dir;
 }
 
-const target = join(packageRoot(), 'schema', 'switchboard.schema.json');
-await mkdir(dirname(target), { recursive: true });
-await writeFile(target, renderConfigSchema());
-process.stdout.write(`wrote ${target}\n`);
+const outputs = { 'switchboard.schema.json': renderConfigSchema(), 'function.schema.json': renderManifestSchema() };
+for (const [name, text] of Object.entries(outputs)) {
+  const target = join(packageRoot(), 'schema', name);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, text);
+  process.stdout.write(`wrote ${target}\n`);
+}

@@ -33,6 +33,11 @@ export const manifestSchema: JsonSchema = {
   $defs: sharedDefs,
 };
 
+/** The published schema/function.schema.json (editors: `# yaml-language-server: $schema=...`). */
+export function renderManifestSchema(): string {
+  return `${JSON.stringify({ $id: 'urn:switchboard:schema:function-v1', ...manifestSchema }, null, 2)}\n`;
+}
+
 interface WrittenManifest {
   env?: Record<string, string | number | boolean>;
   timeout?: string;

@@ -5,12 +5,18 @@ import { sourceTypes } from '../../sources/registry.js';
 import type { SourceType } from '../../sources/source.js';
 import { configDefaults } from '../../src/config/defaults.js';
 import { buildConfigSchema, renderConfigSchema } from '../../src/config/schema.js';
+import { renderManifestSchema } from '../../src/runtime/function-manifest.js';
 
 const strictAjv = () => new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 
 describe('the published JSON Schema', () => {
   test('schema/switchboard.schema.json is up to date (else: npm run build && npm run schema)', () => {
     expect(readFileSync('schema/switchboard.schema.json', 'utf8')).toBe(renderConfigSchema());
+    expect(readFileSync('schema/function.schema.json', 'utf8')).toBe(renderManifestSchema());
+  });
+
+  test('the function manifest schema compiles under ajv strict mode', () => {
+    expect(() => strictAjv().compile(JSON.parse(renderManifestSchema()))).not.toThrow();
   });
 
   test('is draft-07 with an $id and compiles under ajv strict mode', () => {
