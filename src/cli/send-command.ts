@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { loadSwitchboard } from '../config/load.js';
 import { InvalidEventError } from '../errors.js';
 import { createDispatch } from '../events/intake.js';
+import { SubscriptionIndex } from '../router/subscription-index.js';
 import { withBus } from './bus-client.js';
 
 export interface SendOptions {
@@ -22,11 +23,14 @@ export async function sendCommand(opts: SendOptions): Promise<void> {
   const { config } = await loadSwitchboard({ configPath: opts.config });
   const candidate = opts.file ? await readEventFile(opts.file) : eventFromFlags(opts);
   const stored = await withBus(config, (bus) => createDispatch(bus, opts.sourceName)(candidate));
-  const result = { id: stored.event.id, type: stored.event.type, sequence: stored.sequence, duplicate: stored.duplicate };
+  // What this configuration routes it to (a running appliance with another config may differ).
+  const matches = new SubscriptionIndex(config.subscriptions).match(stored.event).map((s) => s.name);
+  const result = { id: stored.event.id, type: stored.event.type, sequence: stored.sequence, duplicate: stored.duplicate, matches };
   process.stdout.write(
     opts.json
       ? `${JSON.stringify(result)}\n`
-      : `stored event ${result.id} (${result.type}) at sequence ${result.sequence}${result.duplicate ? ' — a duplicate, stored once' : ''}\n`,
+      : `stored event ${result.id} (${result.type}) at sequence ${result.sequence}${result.duplicate ? ' — a duplicate, stored once' : ''}\n` +
+          `matches: ${matches.length ? matches.join(', ') : 'no subscription'}\n`,
   );
 }
 

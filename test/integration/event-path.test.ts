@@ -224,7 +224,7 @@ describe('the event path', () => {
     const id = randomUUID();
     const sent = await runCli(['send', '--type', 'com.example.match', '--id', id, '--data', '{"from":"cli"}', '--json', '--config', fixture.configFile]);
     expect(sent.exitCode).toBe(0);
-    expect(JSON.parse(sent.stdout)).toMatchObject({ id, duplicate: false });
+    expect(JSON.parse(sent.stdout)).toMatchObject({ id, duplicate: false, matches: ['match', 'catch-all'] });
     await eventually(() => recorder.of('match').some((i) => i.id === id), 20_000, 'the sent event');
     expect(recorder.of('match').find((i) => i.id === id)!.data).toEqual({ from: 'cli' });
     const again = await runCli(['send', '--type', 'com.example.match', '--id', id, '--json', '--config', fixture.configFile]);

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import type { Filter, SubscriptionConfig } from '../../src/config/types.js';
+import type { CloudEventRecord } from '../../src/events/cloudevent.js';
+import { compileFilters } from '../../src/router/filters.js';
+import { indexKey, SubscriptionIndex } from '../../src/router/subscription-index.js';
+
+const sub = (name: string, filters: Filter[]): SubscriptionConfig => ({
+  name, function: 'f', filters,
+  retry: { attempts: 1, backoff: 'linear', delayMs: 1, maxDelayMs: 1 },
+  deadLetter: true, ordered: false, concurrency: 1,
+  declaredAt: { file: 'x', line: 1, column: 1, path: '' },
+});
+const event = (type: string, extra: Record<string, unknown> = {}) =>
+  ({ specversion: '1.0', id: '1', source: '/s', type, ...extra }) as CloudEventRecord;
+
+describe('subscription index', () => {
+  it('files a subscription under its exact type, else another exact attribute, else nowhere', () => {
+    expect(indexKey([{ exact: { source: '/a' } }, { all: [{ exact: { type: 't' } }] }])).toEqual({ attribute: 'type', value: 't' });
+    expect(indexKey([{ exact: { source: '/a' } }])).toEqual({ attribute: 'source', value: '/a' });
+    expect(indexKey([{ any: [{ exact: { type: 't' } }] }])).toBeUndefined();
+    expect(indexKey([{ not: { exact: { type: 't' } } }])).toBeUndefined();
+  });
+
+  it('finds exactly what trying every subscription finds, in declaration order', () => {
+    const subs: SubscriptionConfig[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const kind = i % 5;
+      subs.push(
+        sub(`s${i}`, [
+          kind === 0 ? { exact: { type: `t${i % 50}` } }
+            : kind === 1 ? { exact: { source: `/src${i % 7}` } }
+            : kind === 2 ? { prefix: { type: `t${i % 5}` } }
+            : kind === 3 ? { all: [{ exact: { type: `t${i % 50}` } }, { suffix: { subject: `${i % 3}` } }] }
+            : { any: [{ exact: { type: `t${i % 50}` } }, { not: { exact: { source: '/src1' } } }] },
+        ]),
+      );
+    }
+    const index = new SubscriptionIndex(subs);
+    const brute = subs.map((s) => ({ s, m: compileFilters(s.filters) }));
+    for (let n = 0; n < 300; n++) {
+      const e = event(`t${n % 60}`, { source: `/src${n % 9}`, subject: `x${n % 4}` });
+      expect(index.match(e).map((s) => s.name)).toEqual(brute.filter((b) => b.m(e)).map((b) => b.s.name));
+    }
+  });
+});
