@@ -64,7 +64,12 @@ export function createMetrics(options: { deadLetterDepth: () => Promise<number> 
       registers: [registry],
       async collect() {
         try {
-          this.set(await options.deadLetterDepth());
+          // A scrape must answer while the bus is down: give up on the depth after 1 s.
+          const depth = await Promise.race([
+            options.deadLetterDepth(),
+            new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000).unref()),
+          ]);
+          this.set(depth);
         } catch {
           // Bus unreachable: leave the last known value rather than fail the whole scrape.
         }

@@ -67,10 +67,14 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       started.once('error', (err) => resolve(`could not start: ${err.message}`));
     });
     const ready = await Promise.race([
-      waitForPort(port, options.readyTimeoutMs ?? 30_000).then(() => undefined),
+      waitForPort(port, options.readyTimeoutMs ?? 30_000).then(
+        () => undefined,
+        (err: Error) => err.message,
+      ),
       exited,
     ]);
     if (ready !== undefined) {
+      await terminate(started); // never leave a half-started server holding the store
       throw new BusServerFailedError(
         `embedded nats-server ${ready} before it was ready: ${stderrTail.slice(-5).join(' | ') || 'no output'}. ` +
           `Check that port ${port} is free (bus.port) and ${dataDir} is writable.`,
@@ -88,7 +92,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const relaunch = (): void => {
     if (stopping) return;
     launch().then(
-      () => logger.info({ port }, 'embedded nats-server restarted'),
+      () => {
+        restarts = 0;
+        logger.info({ port }, 'embedded nats-server restarted');
+      },
       (err: unknown) => {
         logger.error({ err }, 'embedded nats-server did not restart');
         if (!stopping) setTimeout(() => relaunch(), restartDelaysMs.at(-1)).unref();

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadSwitchboard } from '../config/load.js';
+import { loadConfigFile } from '../config/load.js';
 import type { ParkedEvent } from '../router/dead-letter.js';
 import { listParked, purgeParked, replayParked, showParked } from '../router/dead-letter-queue.js';
 import { withBus } from './bus-client.js';
@@ -67,7 +67,8 @@ export function registerDlqCommands(program: Command, configOption: readonly [st
 }
 
 async function onBus<T>(opts: Common, work: Parameters<typeof withBus<T>>[1]): Promise<T> {
-  const { config } = await loadSwitchboard({ configPath: opts.config });
+  // Only switchboard.yaml: the functions' manifests (and their secrets) are not needed here.
+  const config = await loadConfigFile({ configPath: opts.config });
   return withBus(config, work);
 }
 

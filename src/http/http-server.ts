@@ -52,13 +52,15 @@ export class HttpServer implements HttpRoutes {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?', 1)[0]!;
-    const handler = this.#routes.get(path);
-    if (!handler) return sendJson(res, 404, { error: 'not_found', message: `nothing is served at ${path}` });
+    // Draining comes first: sources unroute as they stop, and a 404 would make a sender
+    // drop the event where a 503 makes it retry.
     if (this.#draining && !operatorPaths.has(path)) {
       res.setHeader('Retry-After', '5');
       res.setHeader('Connection', 'close');
       return sendJson(res, 503, { error: 'draining', message: 'the appliance is shutting down; retry shortly' });
     }
+    const handler = this.#routes.get(path);
+    if (!handler) return sendJson(res, 404, { error: 'not_found', message: `nothing is served at ${path}` });
     Promise.resolve(handler(req, res)).catch((err: unknown) => {
       this.#log.error({ err, path }, 'request handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: 'internal', message: 'internal error; see the appliance log' });

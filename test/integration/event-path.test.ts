@@ -29,7 +29,12 @@ beforeAll(async () => {
         `await new Promise((res) => setTimeout(res, 3000));
   await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'long-done', id: event.id }) });`,
       ),
-      'in-order.mjs': reportingFunction(r, 'in-order', 'await new Promise((res) => setTimeout(res, Math.random() * 40));'),
+      'in-order.mjs': reportingFunction(
+        r,
+        'in-order',
+        `await new Promise((res) => setTimeout(res, 20 + Math.random() * 40));
+  await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'in-order-done', id: event.id }) });`,
+      ),
     },
     // A short ack wait: a function running longer than this must still be delivered once.
     bus: 'ackWait: 1s',
@@ -215,9 +220,16 @@ describe('the event path', () => {
 
   it('delivers an ordered subscription one event at a time in stream order', async () => {
     const ids = Array.from({ length: 12 }, (_, n) => `ordered-${n}-${randomUUID()}`);
+    // Posted one after another (so stream order is known) faster than the function runs:
+    // with ordered: false (16 in flight) the invocations would overlap.
     for (const id of ids) expect((await postBinary('com.example.ordered', id)).status).toBe(202);
-    await eventually(() => recorder.of('in-order').length >= ids.length, 20_000, 'every ordered event');
-    expect(recorder.of('in-order').map((i) => i.id)).toEqual(ids);
+    await eventually(() => recorder.of('in-order-done').length >= ids.length, 30_000, 'every ordered event');
+    const starts = recorder.of('in-order');
+    const ends = recorder.of('in-order-done');
+    expect(ends.map((i) => i.id)).toEqual(starts.map((i) => i.id));
+    // One at a time: each invocation starts after the previous one finished.
+    for (let n = 1; n < starts.length; n++) expect(starts[n]!.at).toBeGreaterThanOrEqual(ends[n - 1]!.at);
+    expect(starts.map((i) => i.id)).toEqual(ids);
   });
 
   it('switchboard send publishes a test event that reaches the matching function', async () => {
