@@ -165,3 +165,8 @@ process.on('disconnect', () => {
     process.exit(0);
   }
 });
+// Ctrl-C in a terminal and `systemctl stop` signal the appliance's whole process group. A
+// worker must not die under a running invocation then: the appliance drains and ends its
+// workers itself once invocations finish or are handed back.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);

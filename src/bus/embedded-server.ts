@@ -55,7 +55,9 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   let restarts = 0;
 
   const launch = async (): Promise<void> => {
-    const started = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Its own process group: Ctrl-C on the appliance's terminal must not stop the bus under a
+    // drain; the appliance stops it last. (systemd units use KillMode=mixed for the same reason.)
+    const started = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     child = started;
     const stderrTail: string[] = [];
     started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

@@ -3,7 +3,7 @@
 // with its embedded nats-server, exactly as an operator's machine would.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -90,8 +90,10 @@ export interface RunningAppliance {
   readonly exited: Promise<number | null>;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number | null>;
-  /** SIGKILL the whole process group: the appliance and its nats-server. */
+  /** SIGKILL the appliance's process group (its workers) and its embedded nats-server. */
   killGroup(): Promise<void>;
+  /** SIGINT to the whole process group, as Ctrl-C in a terminal does; resolves to the exit code. */
+  interruptGroup(): Promise<number | null>;
 }
 
 export async function startAppliance(fixture: ApplianceFixture): Promise<RunningAppliance> {
@@ -125,12 +127,19 @@ export async function startAppliance(fixture: ApplianceFixture): Promise<Running
       return exited;
     },
     async killGroup() {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
+      const natsPid = Number(await readFile(join(fixture.dir, 'data', 'nats-server.pid'), 'utf8').catch(() => ''));
+      for (const pid of [-child.pid!, natsPid]) {
+        try {
+          if (pid) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
       await exited;
+    },
+    async interruptGroup() {
+      process.kill(-child.pid!, 'SIGINT');
+      return exited;
     },
   };
   const deadline = Date.now() + 30_000;

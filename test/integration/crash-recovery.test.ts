@@ -107,11 +107,14 @@ describe('crash recovery', () => {
     expect(appliance.logs.some((l) => String(l.msg).includes('left running'))).toBe(true);
   });
 
-  it('drains on SIGTERM: the running invocation finishes and the process exits 0', async () => {
+  it('drains on Ctrl-C: intake answers 503, the running invocation finishes, the process exits 0', async () => {
     const id = randomUUID();
     expect(await post('com.example.slow', id)).toBe(202);
     await eventually(() => recorder.of('slow').some((i) => i.id === id), 20_000, 'the slow function to start');
-    const code = await appliance!.stop();
+    // SIGINT to the whole process group, workers and all, as a terminal sends it.
+    const exit = appliance!.interruptGroup();
+    await eventually(async () => (await post('com.example.slow', randomUUID())) === 503, 5_000, 'a 503 while draining');
+    const code = await exit;
     expect(code).toBe(0);
     expect(recorder.of('slow-done').some((i) => i.id === id)).toBe(true);
     appliance = undefined;
