@@ -29,7 +29,18 @@ export interface Appliance {
   stop(): Promise<void>;
 }
 
-export async function startAppliance(config: ResolvedConfig, functions: FunctionCatalog, logger: Logger): Promise<Appliance> {
+export interface ApplianceHooks {
+  /** The appliance cannot go on (its bus connection closed for good): the caller exits. */
+  readonly onFatal?: (err: Error) => void;
+}
+
+export async function startAppliance(
+  config: ResolvedConfig,
+  functions: FunctionCatalog,
+  logger: Logger,
+  hooks: ApplianceHooks = {},
+): Promise<Appliance> {
+  let stopping = false;
   const cleanups: (() => Promise<void>)[] = [];
   try {
     let servers = config.bus.servers;
@@ -47,6 +58,14 @@ export async function startAppliance(config: ResolvedConfig, functions: Function
       token: config.bus.token,
     });
     cleanups.push(() => bus.close());
+    // nats.js reconnects forever; a close is final (e.g. credentials refused on reconnect).
+    // Nothing can be stored or delivered any more: say so and let the supervisor restart us.
+    void bus.closed.then((err) => {
+      if (stopping) return;
+      const fatal = err ?? new Error('the NATS connection closed');
+      logger.fatal({ err: fatal }, 'the bus connection closed for good; exiting so that the service manager restarts switchboard');
+      hooks.onFatal?.(fatal);
+    });
     for (const spec of streamSpecs(config.bus)) await bus.ensureStream(spec);
 
     const metrics = createMetrics({ deadLetterDepth: async () => (await bus.streamState(deadLetterStream)).messages });
@@ -81,6 +100,7 @@ export async function startAppliance(config: ResolvedConfig, functions: Function
       http: address,
       bus,
       async stop() {
+        stopping = true;
         const grace = config.shutdownTimeoutMs;
         logger.info({ graceMs: grace }, 'draining');
         http.drain();
@@ -94,6 +114,7 @@ export async function startAppliance(config: ResolvedConfig, functions: Function
       },
     };
   } catch (err) {
+    stopping = true;
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     throw err;
   }
@@ -134,8 +155,8 @@ function readiness(bus: Bus, router: Router, sources: readonly Source[]): Readin
     { name: 'bus', ok: bus.connected(), detail: bus.connected() ? 'connected' : 'not connected to NATS' },
     {
       name: 'router',
-      ok: routerHealth.stopped.length === 0,
-      detail: `${routerHealth.running}/${routerHealth.subscriptions} subscription consumers running`,
+      ok: routerHealth.problems.length === 0,
+      detail: [`${routerHealth.running}/${routerHealth.subscriptions} subscription consumers running`, ...routerHealth.problems].join('; '),
     },
     ...sources.map((s) => {
       const h = s.health();

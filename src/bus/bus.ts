@@ -13,6 +13,13 @@ export interface StreamSpec {
   /** Window in which a repeated `msgId` is stored once. */
   readonly duplicateWindowMs: number;
   readonly replicas: number;
+  /**
+   * limits: kept until a limit removes them. interest: kept until every consumer whose
+   * filter matches has acknowledged them (limits still apply).
+   */
+  readonly retention: 'limits' | 'interest';
+  /** When a limit is reached: drop the oldest, or refuse the new publish. */
+  readonly discard: 'old' | 'new';
   readonly description?: string;
 }
 
@@ -40,7 +47,10 @@ export interface PublishAck {
   readonly duplicate: boolean;
 }
 
-/** A message handed to a consumer; acknowledge exactly once with ack, nak or term. */
+/**
+ * A message handed to a consumer; acknowledge exactly once with ack or nak. Acknowledging
+ * never throws: on a closed connection the server redelivers after the ack wait anyway.
+ */
 export interface DeliveredMessage {
   readonly subject: string;
   readonly data: Uint8Array;
@@ -73,11 +83,17 @@ export interface StreamState {
 export interface ConsumerHandle {
   /** Stop pulling; messages already delivered stay with their handler. */
   stop(): Promise<void>;
+  /** Resolves when the consumer stopped by itself (connection closed, a client error). */
+  readonly ended: Promise<Error | undefined>;
+  /** Why the consumer is not receiving right now (deleted, no heartbeats), else undefined. */
+  problem(): string | undefined;
 }
 
 export interface Bus {
   /** True while connected to a server. */
   connected(): boolean;
+  /** Resolves when the connection is closed for good (not a reconnect): the bus is gone. */
+  readonly closed: Promise<Error | undefined>;
   publish(subject: string, payload: Uint8Array, options?: PublishOptions): Promise<PublishAck>;
   ensureStream(spec: StreamSpec): Promise<void>;
   /** Create the durable consumer, or update it in place when it exists (progress kept). */

@@ -71,7 +71,7 @@ class NatsBus implements Bus {
     private readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
     void (async () => {
       for await (const status of nc.status()) {
@@ -84,6 +84,10 @@ class NatsBus implements Bus {
         }
       }
     })();
+  }
+
+  get closed(): Promise<Error | undefined> {
+    return this.nc.closed().then((err) => err ?? undefined);
   }
 
   connected(): boolean {
@@ -115,7 +119,7 @@ class NatsBus implements Bus {
       max_msgs: spec.maxMessages,
       duplicate_window: nanos(spec.duplicateWindowMs),
       num_replicas: spec.replicas,
-      discard: DiscardPolicy.Old,
+      discard: spec.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
     };
     const exists = await this.jsm.streams.info(spec.name).then(
       () => true,
@@ -127,7 +131,7 @@ class NatsBus implements Bus {
         name: spec.name,
         ...config,
         storage: StorageType.File,
-        retention: RetentionPolicy.Limits,
+        retention: spec.retention === 'interest' ? RetentionPolicy.Interest : RetentionPolicy.Limits,
       });
     }
   }
@@ -171,9 +175,36 @@ class NatsBus implements Bus {
 
   async consume(stream: string, durable: string, onMessage: (m: DeliveredMessage) => void): Promise<ConsumerHandle> {
     const consumer = await this.js.consumers.get(stream, durable);
-    const messages = await consumer.consume({ callback: (m) => onMessage(deliveredMessage(m)) });
+    let stopping = false;
+    let problem: string | undefined;
+    const messages = await consumer.consume({
+      callback: (m) => {
+        problem = undefined;
+        // A throw here would stop the consumer for good: report it, keep consuming.
+        try {
+          onMessage(deliveredMessage(m));
+        } catch (err) {
+          this.logger.error({ err, stream, consumer: durable }, 'a message handler threw');
+        }
+      },
+    });
+    void (async () => {
+      for await (const status of messages.status()) {
+        if (status.type === 'consumer_not_found') problem = `consumer ${durable} does not exist on stream ${stream} (deleted?)`;
+        else if (status.type === 'stream_not_found') problem = `stream ${stream} does not exist (deleted?)`;
+        else if (status.type === 'heartbeats_missed') problem = `no heartbeat from the server for consumer ${durable}`;
+        else if (status.type === 'heartbeat' || status.type === 'next') problem = undefined;
+      }
+    })().catch(() => undefined);
+    const ended = messages.closed().then(
+      (err) => (stopping ? undefined : (err ?? new Error('the consumer stopped'))),
+      (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
+    );
     return {
+      ended,
+      problem: () => problem,
       async stop() {
+        stopping = true;
         await messages.close();
       },
     };
@@ -224,10 +255,22 @@ function deliveredMessage(m: JsMsg): DeliveredMessage {
     header: (name) => m.headers?.get(name) || undefined,
     deliveryCount: m.info.deliveryCount,
     streamSequence: m.info.streamSequence,
-    ack: () => m.ack(),
-    nak: (delayMs) => m.nak(delayMs),
-    working: () => m.working(),
+    ack: () => settle(() => m.ack()),
+    nak: (delayMs) => settle(() => m.nak(delayMs)),
+    working: () => settle(() => m.working()),
   };
+}
+
+/**
+ * Acks, naks and progress signals on a closed connection throw; the message is then
+ * redelivered after its ack wait, which is what an unsent acknowledgement means anyway.
+ */
+function settle(send: () => void): void {
+  try {
+    send();
+  } catch {
+    // connection closed: JetStream redelivers
+  }
 }
 
 function storedMessage(m: StoredMsg): StoredMessage {

@@ -16,7 +16,10 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
   const logger = createLogger(config.log.level);
   let appliance;
   try {
-    appliance = await startAppliance(config, functions, logger);
+    appliance = await startAppliance(config, functions, logger, {
+      // Unsettled events are redelivered by JetStream once a new appliance is up.
+      onFatal: () => process.exit(1),
+    });
   } catch (err) {
     logger.fatal({ err }, 'switchboard could not start');
     reportError(err);

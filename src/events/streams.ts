@@ -14,6 +14,11 @@ export function streamSpecs(bus: BusConfig): StreamSpec[] {
       name: eventsStream,
       subjects: [`${eventsSubjectRoot}.>`],
       description: 'Switchboard: every event received, on events.<source>.<type>',
+      // An event stays until every subscription that can match it has settled it; when the
+      // stream is full new events are refused (the source answers 503 and the sender
+      // retries) rather than undelivered old ones dropped.
+      retention: 'interest',
+      discard: 'new',
       ...bus.events,
       duplicateWindowMs: bus.duplicateWindowMs,
       replicas: bus.replicas,
@@ -22,6 +27,10 @@ export function streamSpecs(bus: BusConfig): StreamSpec[] {
       name: deadLetterStream,
       subjects: [`${deadLetterSubjectRoot}.>`],
       description: 'Switchboard: events whose function failed every attempt, on dlq.<subscription>',
+      // Nobody consumes the DLQ: it keeps entries until replayed, purged or past maxAge.
+      // Full, it refuses: the failed event then stays on EVENTS and is retried later.
+      retention: 'limits',
+      discard: 'new',
       ...bus.deadLetter,
       duplicateWindowMs: bus.duplicateWindowMs,
       replicas: bus.replicas,

@@ -12,7 +12,8 @@ import { consumerName, SubscriptionRunner, type SubscriptionRunnerDeps } from '.
 export interface RouterHealth {
   readonly subscriptions: number;
   readonly running: number;
-  readonly stopped: readonly string[];
+  /** Subscriptions not receiving events, with the reason. */
+  readonly problems: readonly string[];
 }
 
 export class Router {
@@ -48,8 +49,12 @@ export class Router {
   }
 
   health(): RouterHealth {
-    const stopped = [...this.#runners.values()].filter((r) => !r.running()).map((r) => r.name);
-    return { subscriptions: this.#runners.size, running: this.#runners.size - stopped.length, stopped };
+    const problems: string[] = [];
+    for (const runner of this.#runners.values()) {
+      const problem = runner.problem();
+      if (problem) problems.push(`${runner.name}: ${problem}`);
+    }
+    return { subscriptions: this.#runners.size, running: this.#runners.size - problems.length, problems };
   }
 
   async stop(graceMs: number): Promise<void> {

@@ -26,6 +26,13 @@ export interface SubscriptionRunnerDeps {
   readonly ackWaitMs: number;
 }
 
+/**
+ * A delivery whose outcome was never recorded (appliance stopped or crashed while the
+ * function ran) still counts in JetStream's delivery count; beyond the configured attempts
+ * the function gets this many more runs before the event is parked.
+ */
+export const interruptedDeliveriesAllowed = 3;
+
 export function consumerName(subscription: string): string {
   return `sb-${subscription}`;
 }
@@ -56,12 +63,37 @@ export class SubscriptionRunner {
     return this.#sub.name;
   }
 
-  running(): boolean {
-    return this.#consumer !== undefined && !this.#stopping;
+  /** Why this subscription is not receiving events, or undefined when it is. */
+  problem(): string | undefined {
+    if (this.#stopping) return 'stopped';
+    if (!this.#consumer) return 'its consumer is not running; restarting it';
+    return this.#consumer.problem();
   }
 
   async start(): Promise<void> {
     this.#consumer = await this.#deps.bus.consume(eventsStream, consumerName(this.#sub.name), (m) => this.#receive(m));
+    const consumer = this.#consumer;
+    void consumer.ended.then((err) => {
+      if (this.#stopping || this.#consumer !== consumer) return;
+      this.#consumer = undefined;
+      this.#log.error({ err }, 'the consumer stopped; restarting it');
+      this.#restart(1);
+    });
+  }
+
+  /** Keep trying to consume again (with a capped backoff) until it works or we stop. */
+  #restart(attempt: number): void {
+    const delayMs = Math.min(30_000, 250 * 2 ** Math.min(attempt, 7));
+    setTimeout(() => {
+      if (this.#stopping) return;
+      this.start().then(
+        () => this.#log.info('the consumer is running again'),
+        (err: unknown) => {
+          this.#log.warn({ err, attempt, delayMs }, 'restarting the consumer failed; trying again');
+          this.#restart(attempt + 1);
+        },
+      );
+    }, delayMs).unref();
   }
 
   /**
@@ -113,9 +145,14 @@ export class SubscriptionRunner {
     if (!this.#matches(event)) return this.#settle(entry, () => message.ack());
     const attempt = message.deliveryCount;
     if (attempt === 1 || replayFor !== undefined) this.#deps.metrics.eventsMatched.inc({ subscription: this.#sub.name });
-    if (attempt > this.#sub.retry.attempts) {
-      // Earlier deliveries were interrupted (a crash, a shutdown) after the last attempt.
-      return this.#exhausted(entry, event, log, `delivered ${attempt} times; no attempt left`);
+    if (attempt > this.#sub.retry.attempts + interruptedDeliveriesAllowed) {
+      // Redeliveries also follow a shutdown's hand-back or a crash mid-invocation, which
+      // leave no outcome. Past the attempts plus this margin the event is crash-looping the
+      // appliance (or always interrupted): park it instead of running it yet again.
+      return this.#exhausted(
+        entry, event, log,
+        `delivered ${attempt} times, more than ${this.#sub.retry.attempts} attempts plus ${interruptedDeliveriesAllowed} interrupted deliveries (the appliance stopped or crashed during them)`,
+      );
     }
     const outcome = await this.#invoke(event, attempt, entry);
     if (entry.settled) return; // handed back during shutdown
@@ -168,7 +205,7 @@ export class SubscriptionRunner {
       event: parked,
       subscription: this.#sub.name,
       function: this.#sub.function,
-      attempts: Math.min(message.deliveryCount, this.#sub.retry.attempts),
+      attempts: message.deliveryCount,
       error,
       originalSubject: message.subject,
       originalSequence: message.streamSequence,

@@ -16,6 +16,7 @@ describe('NATS JetStream bus', () => {
     bus = await connectNatsBus({ servers: [server.url], logger });
     await bus.ensureStream({
       name: 'T', subjects: ['t.>'], maxAgeMs: 60_000, maxBytes: -1, maxMessages: -1, duplicateWindowMs: 60_000, replicas: 1,
+      retention: 'limits', discard: 'old',
     });
   });
   afterAll(async () => {
@@ -56,6 +57,38 @@ describe('NATS JetStream bus', () => {
     await done;
     expect(seen.map((s) => s.count)).toEqual([1, 2]);
     expect(seen[1]!.at - seen[0]!.at).toBeGreaterThanOrEqual(250);
+  });
+
+  it('refuses a publish to a full stream that discards new messages, instead of dropping stored ones', async () => {
+    await bus.ensureStream({
+      name: 'FULL', subjects: ['full.>'], maxAgeMs: 60_000, maxBytes: -1, maxMessages: 2, duplicateWindowMs: 60_000, replicas: 1,
+      retention: 'interest', discard: 'new',
+    });
+    await bus.ensureConsumer({ stream: 'FULL', durable: 'c', filterSubject: 'full.>', maxAckPending: 4, ackWaitMs: 30_000 });
+    await bus.publish('full.a', enc('1'));
+    await bus.publish('full.a', enc('2'));
+    await expect(bus.publish('full.a', enc('3'))).rejects.toMatchObject({ code: 'SB_BUS_UNAVAILABLE' });
+    expect((await bus.streamState('FULL')).messages).toBe(2);
+  });
+
+  it('keeps an event on an interest stream until its consumer acknowledged it', async () => {
+    await bus.ensureStream({
+      name: 'INT', subjects: ['int.>'], maxAgeMs: 60_000, maxBytes: -1, maxMessages: -1, duplicateWindowMs: 60_000, replicas: 1,
+      retention: 'interest', discard: 'new',
+    });
+    await bus.ensureConsumer({ stream: 'INT', durable: 'c', filterSubject: 'int.>', maxAckPending: 4, ackWaitMs: 30_000 });
+    await bus.publish('int.a', enc('x'));
+    expect((await bus.streamState('INT')).messages).toBe(1);
+    const acked = new Promise<void>((resolve) => {
+      void bus.consume('INT', 'c', (m) => {
+        m.ack();
+        resolve();
+      });
+    });
+    await acked;
+    const deadline = Date.now() + 5_000;
+    while ((await bus.streamState('INT')).messages > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect((await bus.streamState('INT')).messages).toBe(0);
   });
 
   it('updates a consumer in place when its filter changes', async () => {
