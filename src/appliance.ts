@@ -2,9 +2,11 @@
 // loses nothing (consumers exist before any source accepts an event) and stopped in the
 // reverse order (intake first, then in-flight invocations drain, then the bus).
 
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Bus } from './bus/bus.js';
 import { startEmbeddedServer, type EmbeddedServer } from './bus/embedded-server.js';
+import { readOrCreateEmbeddedToken } from './bus/embedded-token.js';
 import { connectNatsBus } from './bus/nats-bus.js';
 import type { ResolvedConfig } from './config/types.js';
 import { createDispatch } from './events/intake.js';
@@ -44,9 +46,14 @@ export async function startAppliance(
   const cleanups: (() => Promise<void>)[] = [];
   try {
     let servers = config.bus.servers;
+    let token = config.bus.token;
     let embedded: EmbeddedServer | undefined;
     if (config.bus.embedded) {
-      embedded = await startEmbeddedServer({ dataDir: config.bus.dataDir, port: config.bus.port, logger: logger.child({ component: 'nats-server' }) });
+      await mkdir(config.bus.dataDir, { recursive: true, mode: 0o750 });
+      token = await readOrCreateEmbeddedToken(config.bus.dataDir);
+      embedded = await startEmbeddedServer({
+        dataDir: config.bus.dataDir, port: config.bus.port, token, logger: logger.child({ component: 'nats-server' }),
+      });
       cleanups.push(() => embedded!.stop());
       servers = [embedded.url];
     }
@@ -55,7 +62,7 @@ export async function startAppliance(
       logger: logger.child({ component: 'bus' }),
       user: config.bus.user,
       password: config.bus.password,
-      token: config.bus.token,
+      token,
     });
     cleanups.push(() => bus.close());
     // nats.js reconnects forever; a close is final (e.g. credentials refused on reconnect).

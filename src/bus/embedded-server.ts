@@ -14,6 +14,8 @@ import { findOnPath } from './find-on-path.js';
 export interface EmbeddedServerOptions {
   readonly dataDir: string;
   readonly port: number;
+  /** Clients must present this token (see embedded-token.ts). */
+  readonly token: string;
   readonly logger: Logger;
   /** Largest message the server accepts. */
   readonly maxPayloadBytes?: number;
@@ -48,7 +50,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
         'Stop that program or set bus.port to a free port.',
     );
   }
-  await writeFile(configFile, serverConfig(options, pidFile));
+  // The config holds the token: readable by the appliance's user only.
+  await writeFile(configFile, serverConfig(options, pidFile), { mode: 0o600 });
 
   let child: ChildProcess | undefined;
   let stopping = false;
@@ -126,6 +129,7 @@ function serverConfig(options: EmbeddedServerOptions, pidFile: string): string {
       listen: `127.0.0.1:${options.port}`,
       pid_file: pidFile,
       max_payload: options.maxPayloadBytes ?? 8 * 1024 * 1024,
+      authorization: { token: options.token },
       jetstream: { store_dir: join(options.dataDir, 'jetstream') },
     },
     null,

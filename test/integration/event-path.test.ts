@@ -35,6 +35,18 @@ beforeAll(async () => {
         `await new Promise((res) => setTimeout(res, 20 + Math.random() * 40));
   await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'in-order-done', id: event.id }) });`,
       ),
+      'probe-bus.mjs': `import { connect } from 'node:net';
+export default async function (event) {
+  // Speak raw NATS to the appliance's own bus: without its token this must be refused.
+  const reply = await new Promise((resolve) => {
+    let text = '';
+    const socket = connect(Number(process.env.BUS_PORT), '127.0.0.1', () => socket.write('CONNECT {"verbose":false}\\r\\nPING\\r\\n'));
+    socket.on('data', (d) => { text += d; if (/PONG|-ERR/.test(text)) { socket.destroy(); resolve(text); } });
+    socket.on('error', (e) => resolve('error ' + e.message));
+  });
+  await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'probe-bus', id: event.id, reply }) });
+}
+`,
     },
     // A short ack wait: a function running longer than this must still be delivered once.
     bus: 'ackWait: 1s',
@@ -73,8 +85,12 @@ subscriptions:
     function: in-order
     filters: [ { exact: { type: com.example.ordered } } ]
     ordered: true
+  - name: probe-bus
+    function: probe-bus
+    filters: [ { exact: { type: com.example.probe } } ]
 `,
   });
+  await fixture.write('probe-bus.yaml', `env: { BUS_PORT: "${fixture.busPort}" }\n`);
   appliance = await startAppliance(fixture);
 });
 
@@ -241,6 +257,14 @@ describe('the event path', () => {
     expect(recorder.of('match').find((i) => i.id === id)!.data).toEqual({ from: 'cli' });
     const again = await runCli(['send', '--type', 'com.example.match', '--id', id, '--json', '--config', fixture.configFile]);
     expect(JSON.parse(again.stdout)).toMatchObject({ id, duplicate: true });
+  });
+
+  it('refuses a function that connects to the embedded bus without its token', async () => {
+    const id = randomUUID();
+    expect((await postBinary('com.example.probe', id)).status).toBe(202);
+    const probe = await eventually(() => recorder.of('probe-bus').find((i) => i.id === id), 20_000, 'the probe');
+    expect(String(probe.reply)).toContain('Authorization Violation');
+    expect(String(probe.reply)).not.toContain('PONG');
   });
 
   it('reports readiness and metrics an operator can scrape', async () => {
