@@ -94,6 +94,10 @@ export interface Bus {
   connected(): boolean;
   /** Resolves when the connection is closed for good (not a reconnect): the bus is gone. */
   readonly closed: Promise<Error | undefined>;
+  /**
+   * Store a message; resolves once the stream acknowledged it. Rejects with
+   * BusUnavailableError (retry later) or EventTooLargeError (over the server's max_payload).
+   */
   publish(subject: string, payload: Uint8Array, options?: PublishOptions): Promise<PublishAck>;
   ensureStream(spec: StreamSpec): Promise<void>;
   /** Create the durable consumer, or update it in place when it exists (progress kept). */

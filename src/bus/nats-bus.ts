@@ -19,7 +19,7 @@ import {
   type StoredMsg,
 } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import { BusUnavailableError } from '../errors.js';
+import { BusUnavailableError, EventTooLargeError } from '../errors.js';
 import type {
   Bus,
   ConsumerHandle,
@@ -104,6 +104,14 @@ class NatsBus implements Bus {
       const ack = await this.js.publish(subject, payload, { msgID: options.msgId, headers: hdrs });
       return { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
+      // Too big for the server is the message's fault, not the bus's: retrying cannot help.
+      if (String((err as Error).message).includes('max_payload')) {
+        throw new EventTooLargeError(
+          `the event (${payload.length} bytes stored) is larger than the NATS server accepts (max_payload ${this.nc.info?.max_payload ?? '?'} bytes); ` +
+            "lower the source's body limit or raise the server's max_payload",
+          { cause: err },
+        );
+      }
       throw new BusUnavailableError(`the bus did not store the message on ${subject}: ${(err as Error).message}`, {
         cause: err,
       });

@@ -91,6 +91,10 @@ describe('NATS JetStream bus', () => {
     expect((await bus.streamState('INT')).messages).toBe(0);
   });
 
+  it('refuses a message over the server max_payload as too large, not as a bus outage', async () => {
+    await expect(bus.publish('t.big', new Uint8Array(2 * 1024 * 1024))).rejects.toMatchObject({ code: 'SB_EVENT_TOO_LARGE' });
+  });
+
   it('updates a consumer in place when its filter changes', async () => {
     await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.one', maxAckPending: 4, ackWaitMs: 30_000 });
     await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.two', maxAckPending: 8, ackWaitMs: 30_000 });
