@@ -52,7 +52,13 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 export class ConfigError extends SwitchboardError {
-  readonly code: 'SB_CONFIG_INVALID' | 'SB_CONFIG_PARSE' | 'SB_CONFIG_REFERENCE' | 'SB_FUNCTION_MANIFEST_INVALID' | 'SB_FUNCTION_NOT_FOUND';
+  readonly code:
+    | 'SB_CONFIG_INVALID'
+    | 'SB_CONFIG_PARSE'
+    | 'SB_CONFIG_REFERENCE'
+    | 'SB_FUNCTION_MANIFEST_INVALID'
+    | 'SB_FUNCTION_NOT_FOUND'
+    | 'SB_FUNCTION_LOAD_FAILED';
   readonly problems: readonly ConfigProblem[];
   constructor(
     problems: ConfigProblem[],

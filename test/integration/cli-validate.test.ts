@@ -45,6 +45,21 @@ sources:
     expect(result.stderr).toContain('path');
   });
 
+  it('reports a syntax error in a function with its file and line', async () => {
+    fixture = await createFixture({
+      functions: {
+        'good.js': 'module.exports = async () => 1;\n',
+        'broken.js': 'export default async function (event) {\n  const x = ;\n}\n',
+      },
+      yamlBody: '',
+    });
+    const result = await runCli(['validate', '--config', fixture.configFile]);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('SB_FUNCTION_LOAD_FAILED');
+    expect(result.stderr).toMatch(/functions\/broken\.js:2:\d+ function broken: SyntaxError/u);
+    expect(result.stderr).not.toContain('good');
+  });
+
   it('refuses to start on an invalid configuration and starts nothing', async () => {
     fixture = await createFixture({ yamlBody: 'subscriptions:\n  - name: x\n    function: missing\n' });
     const result = await runCli(['start', '--config', fixture.configFile]);
