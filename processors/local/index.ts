@@ -5,6 +5,7 @@
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { detectBubblewrap } from './bubblewrap.js';
 import type { FunctionCatalog, FunctionDefinition } from '../../src/runtime/function-definition.js';
 import type { Invocation, InvocationOutcome, Processor } from '../processor.js';
 import * as failures from './failures.js';
@@ -35,6 +36,11 @@ export function defaults() {
   };
 }
 
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+}
+
 /** An option given as `undefined` keeps its default. */
 function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -54,6 +60,7 @@ export function createLocalProcessor(options: LocalProcessorOptions): Processor 
     tmpRoot: settings.tmpRoot,
     logger: settings.logger,
     maxLogLineLength: settings.maxLogLineLength,
+    bubblewrap: once(() => detectBubblewrap(settings.logger)),
   };
   const spawn = (definition: FunctionDefinition, onExit: (w: FunctionWorker) => void) =>
     new FunctionWorker(definition, workerSettings, onExit);

@@ -17,6 +17,13 @@ import type { ChildMessage, FunctionLogLevel, ParentMessage, WireContext, WireEr
 
 type Handler = (event: unknown, context: unknown) => unknown;
 
+// Set by the parent when bubblewrap added PWD (see bubblewrap.ts; not imported: this file
+// may read nothing but itself).
+if (process.env.SWITCHBOARD_UNSET_PWD) {
+  delete process.env.PWD;
+  delete process.env.SWITCHBOARD_UNSET_PWD;
+}
+
 let handler: Handler | undefined;
 /** The invocation running now; console output and stray logs are attributed to it. */
 let current: string | null = null;

@@ -14,6 +14,7 @@ import type { CallResult, ProcessExit } from './failures.js';
 import { buildExecArgv, buildWorkerEnv } from './permissions.js';
 import { parseChildMessage, type ChildMessage, type ParentMessage, type WireError } from './protocol.js';
 import { WorkerOutput } from './worker-output.js';
+import { bubblewrapArgs, unsetPwdMarker } from './bubblewrap.js';
 
 export interface WorkerSettings {
   readonly workerMain: string;
@@ -21,6 +22,8 @@ export interface WorkerSettings {
   readonly tmpRoot: string;
   readonly logger: Logger;
   readonly maxLogLineLength: number;
+  /** bwrap to run workers in (see bubblewrap.ts), or undefined to fork them directly. */
+  readonly bubblewrap: () => Promise<string | undefined>;
 }
 
 /** Why the appliance killed a worker: decides what a running invocation is told. */
@@ -109,12 +112,19 @@ export class FunctionWorker {
       this.#tempDir = await mkdtemp(join(this.#settings.tmpRoot, `switchboard-${name.replace(/[^\w.-]/g, '_')}-`));
       const tempDir = await realpath(this.#tempDir);
       const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths(readablePaths), tempDir };
+      const bwrap = await this.#settings.bubblewrap();
       if (this.#stopReason) throw new Error('the appliance is shutting down');
+      const nodeArgs = buildExecArgv(paths, { memoryMb: manifest.memoryMb });
       this.#child = fork(this.#settings.workerMain, [], {
-        execArgv: buildExecArgv(paths, { memoryMb: manifest.memoryMb }),
-        env: buildWorkerEnv(manifest.env, tempDir),
+        // fork runs `execPath ...execArgv workerMain`; through bwrap that is
+        // `bwrap <sandbox> -- node <node flags> workerMain`, the IPC channel inherited.
+        ...(bwrap ? { execPath: bwrap, execArgv: [...bubblewrapArgs(tempDir), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
+        env: { ...buildWorkerEnv(manifest.env, tempDir), ...(bwrap && !('PWD' in manifest.env) ? { [unsetPwdMarker]: '1' } : {}) },
         cwd: dirname(entry),
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        // Its own process group: Ctrl-C on the appliance's terminal must not reach bwrap or
+        // the worker under a running invocation; the appliance ends workers itself.
+        detached: true,
         serialization: 'advanced',
       });
     } catch (error) {

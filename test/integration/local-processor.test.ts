@@ -130,7 +130,7 @@ describe('local processor', () => {
     expect(failed.code).toBe('SB_FUNCTION_FAILED');
     expect(failed.message).toContain('vCenter said no to web-01');
     expect(failed.stack).toContain('thrower/index.mjs');
-    expect(value(await processor.invoke(invocation('thrower'))).pid).toBe(first.pid);
+    expect(value(await processor.invoke(invocation('thrower'))).worker).toBe(first.worker);
   });
 
   it('kills an endless loop at its timeout while another function carries on', async () => {
@@ -151,7 +151,7 @@ describe('local processor', () => {
     expect(crashed.code).toBe('SB_FUNCTION_CRASHED');
     expect(crashed.message).toContain('exceeded its memory limit of 64 MB');
     const after = value(await processor.invoke(invocation('hog')));
-    expect(after.pid).not.toBe(before.pid);
+    expect(after.worker).not.toBe(before.worker);
   });
 
   it('fails to load a module with a syntax error, naming the file and line', async () => {
@@ -189,7 +189,7 @@ describe('local processor', () => {
 
   it('runs 4 parallel invocations on at most 2 workers', async () => {
     const outcomes = await Promise.all([1, 2, 3, 4].map(() => processor.invoke(invocation('slow', { ms: 300 }))));
-    const pids = new Set(outcomes.map((o) => value(o).pid));
+    const pids = new Set(outcomes.map((o) => value(o).worker));
     expect(pids.size).toBe(2);
   });
 });
@@ -235,6 +235,12 @@ describe('local processor sandbox', () => {
     expect(env).toMatchObject({ GREETING: 'hello', TMPDIR: expect.stringContaining(tmpRoot) });
   });
 
+  it('cannot signal the appliance or any process outside its own sandbox (bubblewrap PID namespace)', async () => {
+    // The test process stands in for the appliance: a function must not be able to kill it.
+    expect(await probe({ probe: 'signal', pid: process.pid })).toMatchObject({ allowed: false, code: 'ESRCH' });
+    expect(await probe({ probe: 'signal', pid: process.ppid })).toMatchObject({ allowed: false, code: 'ESRCH' });
+  });
+
   it('allows outbound network calls', async () => {
     expect(await probe({ probe: 'fetch', url })).toEqual({ allowed: true, value: 'pong' });
   });
@@ -245,7 +251,7 @@ describe('local processor shutdown', () => {
     const root = await mkdtemp(join(tmpdir(), 'sb-close-'));
     const local = createLocalProcessor({ functions: catalogOf([definition(functionsDir, 'spin'), definition(functionsDir, 'echo')]), logger: pino({ level: 'silent' }), tmpRoot: root });
     try {
-      expect(value(await local.invoke(invocation('echo'))).pid).toBeTypeOf('number');
+      expect(value(await local.invoke(invocation('echo'))).worker).toBeTypeOf('string');
       const spinning = local.invoke(invocation('spin', {}, 60_000));
       const closed = local.close(300);
       const refused = errorOf(await local.invoke(invocation('echo')));
