@@ -6,6 +6,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { KeyValue } from '../src/bus/bus.js';
 import type { CloudEventRecord } from '../src/events/cloudevent.js';
 
 /** What a source hands over: CloudEvent attributes and data, not yet validated. */
@@ -45,8 +46,16 @@ export interface HttpRoutes {
 export interface SourceDeps {
   readonly logger: Logger;
   readonly http: HttpRoutes;
-  /** Counts what the source received: outcome is accepted, invalid, too_large, unavailable... */
+  /**
+   * Counts each thing the source received from upstream, by outcome: accepted, duplicate
+   * (both published), or why it was refused: invalid, malformed, too_large, unsupported,
+   * unauthorized, rate_limited, unavailable, error.
+   */
   readonly countReceived: (outcome: string) => void;
+  /** Counts one reconnect attempt to the upstream (broker, vCenter). */
+  readonly countReconnect: () => void;
+  /** Durable state of this source on the bus (e.g. the vcenter checkpoint), keyed by name. */
+  readonly checkpoints: () => Promise<KeyValue>;
 }
 
 export interface Source {

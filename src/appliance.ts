@@ -9,7 +9,6 @@ import { startEmbeddedServer, type EmbeddedServer } from './bus/embedded-server.
 import { readOrCreateEmbeddedToken } from './bus/embedded-token.js';
 import { connectNatsBus } from './bus/nats-bus.js';
 import type { ResolvedConfig } from './config/types.js';
-import { createDispatch } from './events/intake.js';
 import { deadLetterStream, streamSpecs } from './events/streams.js';
 import { HttpServer } from './http/http-server.js';
 import { registerOperatorEndpoints, type ReadinessCheck } from './http/operator-endpoints.js';
@@ -18,8 +17,8 @@ import { Router } from './router/router.js';
 import type { FunctionCatalog } from './runtime/function-definition.js';
 import { createLocalProcessor } from '../processors/local/index.js';
 import type { Processor } from '../processors/processor.js';
-import { sourceTypes } from '../sources/registry.js';
-import type { Source, SourceType } from '../sources/source.js';
+import type { Source } from '../sources/source.js';
+import { runSources, type RunningSources } from './run-sources.js';
 
 export const defaultAckWaitMs = 30_000;
 
@@ -63,6 +62,7 @@ export async function startAppliance(
       user: config.bus.user,
       password: config.bus.password,
       token,
+      replicas: config.bus.replicas,
     });
     cleanups.push(() => bus.close());
     // nats.js reconnects forever; a close is final (e.g. credentials refused on reconnect).
@@ -75,7 +75,11 @@ export async function startAppliance(
     });
     for (const spec of streamSpecs(config.bus)) await bus.ensureStream(spec);
 
-    const metrics = createMetrics({ deadLetterDepth: async () => (await bus.streamState(deadLetterStream)).messages });
+    let sources: RunningSources | undefined;
+    const metrics = createMetrics({
+      deadLetterDepth: async () => (await bus.streamState(deadLetterStream)).messages,
+      sourceStates: () => (sources?.list ?? []).map((s) => ({ source: s.name, state: s.health().state })),
+    });
     const processor: Processor = createLocalProcessor({
       functions,
       logger: logger.child({ component: 'runner' }),
@@ -92,16 +96,17 @@ export async function startAppliance(
     cleanups.push(() => router.stop(0));
 
     const http = new HttpServer(logger);
-    const sources = startSources(config, bus, http, metrics.eventsReceived, logger);
-    cleanups.push(async () => sources.abort.abort());
-    await sources.started;
+    const running = runSources(config, bus, http, metrics, logger);
+    sources = running;
+    cleanups.push(async () => running.stop());
+    await running.started;
     registerOperatorEndpoints(http, {
       registry: metrics.registry,
-      readiness: () => readiness(bus, router, sources.list),
+      readiness: () => readiness(bus, router, running.list),
     });
     const address = await http.listen(config.http.host, config.http.port);
     cleanups.push(() => http.close());
-    logger.info({ http: address, sources: sources.list.length, subscriptions: config.subscriptions.length }, 'switchboard is running');
+    logger.info({ http: address, sources: running.list.length, subscriptions: config.subscriptions.length }, 'switchboard is running');
 
     return {
       http: address,
@@ -111,7 +116,7 @@ export async function startAppliance(
         const grace = config.shutdownTimeoutMs;
         logger.info({ graceMs: grace }, 'draining');
         http.drain();
-        sources.abort.abort();
+        running.stop();
         await router.stop(grace);
         await processor.close(0);
         await bus.close();
@@ -125,35 +130,6 @@ export async function startAppliance(
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     throw err;
   }
-}
-
-function startSources(
-  config: ResolvedConfig,
-  bus: Bus,
-  http: HttpServer,
-  received: { inc(labels: { source: string; outcome: string }): void },
-  logger: Logger,
-) {
-  const abort = new AbortController();
-  const list: Source[] = [];
-  const starts: Promise<void>[] = [];
-  for (const sourceConfig of config.sources) {
-    const type = (sourceTypes as Record<string, SourceType<unknown>>)[sourceConfig.type];
-    if (!type) throw new Error(`source ${sourceConfig.name}: unknown type ${sourceConfig.type}`); // the schema refuses this first
-    const source = type.create(sourceConfig, {
-      logger: logger.child({ source: sourceConfig.name }),
-      http,
-      countReceived: (outcome) => received.inc({ source: sourceConfig.name, outcome }),
-    });
-    list.push(source);
-    // One source failing to start is that source's state in /readyz, never the appliance's end.
-    starts.push(
-      source.start(createDispatch(bus, source.name), abort.signal).catch((err: unknown) => {
-        logger.error({ err, source: source.name }, 'source failed to start');
-      }),
-    );
-  }
-  return { abort, list, started: Promise.all(starts).then(() => undefined) };
 }
 
 function readiness(bus: Bus, router: Router, sources: readonly Source[]): ReadinessCheck[] {

@@ -14,9 +14,24 @@ export interface Metrics {
   readonly retries: Counter<'subscription'>;
   readonly deadLettered: Counter<'subscription'>;
   readonly deadLetterDepth: Gauge;
+  /** Events each source stored on the bus (duplicates included: the sender was answered). */
+  readonly sourcePublished: Counter<'source'>;
+  /** What each source received but did not publish, by reason. */
+  readonly sourceRefused: Counter<'source' | 'reason'>;
+  readonly sourceReconnects: Counter<'source'>;
+  /** 1 for each source's current state (starting, running, degraded, stopped), else 0. */
+  readonly sourceState: Gauge<'source' | 'state'>;
 }
 
-export function createMetrics(options: { deadLetterDepth: () => Promise<number> }): Metrics {
+export interface MetricsOptions {
+  readonly deadLetterDepth: () => Promise<number>;
+  /** Each source's current state, read at scrape time. */
+  readonly sourceStates: () => Iterable<{ source: string; state: string }>;
+}
+
+const sourceStates = ['starting', 'running', 'degraded', 'stopped'] as const;
+
+export function createMetrics(options: MetricsOptions): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'switchboard_process_' });
   return {
@@ -57,6 +72,35 @@ export function createMetrics(options: { deadLetterDepth: () => Promise<number> 
       help: 'Events moved to the DLQ stream after their last attempt, by subscription.',
       labelNames: ['subscription'],
       registers: [registry],
+    }),
+    sourcePublished: new Counter({
+      name: 'switchboard_source_events_published_total',
+      help: 'Events each source stored on the bus.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    sourceRefused: new Counter({
+      name: 'switchboard_source_events_refused_total',
+      help: 'What each source received but did not publish, by reason.',
+      labelNames: ['source', 'reason'],
+      registers: [registry],
+    }),
+    sourceReconnects: new Counter({
+      name: 'switchboard_source_reconnects_total',
+      help: 'Reconnect attempts of each source to its upstream.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    sourceState: new Gauge({
+      name: 'switchboard_source_state',
+      help: "1 for each source's current state, 0 for the others.",
+      labelNames: ['source', 'state'],
+      registers: [registry],
+      collect() {
+        for (const { source, state } of options.sourceStates()) {
+          for (const s of sourceStates) this.set({ source, state: s }, s === state ? 1 : 0);
+        }
+      },
     }),
     deadLetterDepth: new Gauge({
       name: 'switchboard_dlq_depth',

@@ -89,6 +89,13 @@ export interface ConsumerHandle {
   problem(): string | undefined;
 }
 
+/** A JetStream key-value bucket: small durable state such as a source's checkpoint. */
+export interface KeyValue {
+  get(key: string): Promise<string | undefined>;
+  /** Resolves once the bucket stored the value. */
+  put(key: string, value: string): Promise<void>;
+}
+
 export interface Bus {
   /** True while connected to a server. */
   connected(): boolean;
@@ -111,6 +118,8 @@ export interface Bus {
   deleteMessage(stream: string, sequence: number): Promise<boolean>;
   purge(stream: string): Promise<number>;
   streamState(stream: string): Promise<StreamState>;
+  /** The bucket, created (file storage, one value per key) if it does not exist. */
+  keyValue(bucket: string): Promise<KeyValue>;
   /** Let pending publishes and acks reach the server, then disconnect. */
   close(): Promise<void>;
 }

@@ -18,6 +18,7 @@ import {
   type JsMsg,
   type StoredMsg,
 } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { BusUnavailableError, EventTooLargeError } from '../errors.js';
 import type {
@@ -25,6 +26,7 @@ import type {
   ConsumerHandle,
   ConsumerSpec,
   DeliveredMessage,
+  KeyValue,
   PublishAck,
   PublishOptions,
   StoredMessage,
@@ -42,6 +44,8 @@ export interface NatsBusOptions {
   readonly publishTimeoutMs?: number;
   /** Keep retrying the first connection instead of failing (a cluster that is still booting). */
   readonly waitOnFirstConnect?: boolean;
+  /** Replicas of the key-value buckets the bus creates. */
+  readonly replicas?: number;
 }
 
 export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
@@ -61,7 +65,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     );
   });
   const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-  return new NatsBus(nc, jsm, jetstream(nc, { timeout: options.publishTimeoutMs ?? 5_000 }), options.logger);
+  return new NatsBus(nc, jsm, jetstream(nc, { timeout: options.publishTimeoutMs ?? 5_000 }), options.logger, options.replicas ?? 1);
 }
 
 class NatsBus implements Bus {
@@ -72,6 +76,7 @@ class NatsBus implements Bus {
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
     private readonly logger: Logger,
+    private readonly replicas: number,
   ) {
     void (async () => {
       for await (const status of nc.status()) {
@@ -249,6 +254,23 @@ class NatsBus implements Bus {
   async streamState(stream: string): Promise<StreamState> {
     const { state } = await this.jsm.streams.info(stream);
     return { messages: state.messages, bytes: state.bytes, firstSequence: state.first_seq, lastSequence: state.last_seq };
+  }
+
+  async keyValue(bucket: string): Promise<KeyValue> {
+    const kv = await new Kvm(this.js).create(bucket, { history: 1, replicas: this.replicas });
+    return {
+      async get(key) {
+        const entry = await kv.get(key);
+        return entry && entry.operation === 'PUT' ? entry.string() : undefined;
+      },
+      async put(key, value) {
+        try {
+          await kv.put(key, value);
+        } catch (err) {
+          throw new BusUnavailableError(`the bus did not store ${bucket}/${key}: ${(err as Error).message}`, { cause: err });
+        }
+      },
+    };
   }
 
   async close(): Promise<void> {

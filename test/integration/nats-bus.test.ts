@@ -95,6 +95,15 @@ describe('NATS JetStream bus', () => {
     await expect(bus.publish('t.big', new Uint8Array(2 * 1024 * 1024))).rejects.toMatchObject({ code: 'SB_EVENT_TOO_LARGE' });
   });
 
+  it('keeps a value in a key-value bucket across connections', async () => {
+    const kv = await bus.keyValue('checkpoints-test');
+    expect(await kv.get('vc-lab')).toBeUndefined();
+    await kv.put('vc-lab', '4294967301');
+    const other = await connectNatsBus({ servers: [server.url], logger });
+    expect(await (await other.keyValue('checkpoints-test')).get('vc-lab')).toBe('4294967301');
+    await other.close();
+  });
+
   it('updates a consumer in place when its filter changes', async () => {
     await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.one', maxAckPending: 4, ackWaitMs: 30_000 });
     await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.two', maxAckPending: 8, ackWaitMs: 30_000 });

@@ -1,0 +1,60 @@
+// Builds every configured source from the registry, hands each its own dispatch, and keeps
+// them apart: one source failing to start, or failing later, is that source's state in
+// /readyz and /metrics, never the appliance's end.
+
+import type { Logger } from 'pino';
+import type { Bus, KeyValue } from './bus/bus.js';
+import type { ResolvedConfig } from './config/types.js';
+import { createDispatch } from './events/intake.js';
+import type { Metrics } from './metrics.js';
+import type { HttpRoutes, Source, SourceType } from '../sources/source.js';
+import { sourceTypes } from '../sources/registry.js';
+
+/** The bucket sources keep their checkpoints in (one key per source name). */
+export const checkpointBucket = 'switchboard-checkpoints';
+
+/** Outcomes that mean the event was published; every other outcome is a refusal. */
+const publishedOutcomes = new Set(['accepted', 'duplicate']);
+
+export interface RunningSources {
+  readonly list: readonly Source[];
+  readonly started: Promise<void>;
+  stop(): void;
+}
+
+export function runSources(config: ResolvedConfig, bus: Bus, http: HttpRoutes, metrics: Metrics, logger: Logger): RunningSources {
+  const abort = new AbortController();
+  let bucket: Promise<KeyValue> | undefined;
+  const checkpoints = () => (bucket ??= bus.keyValue(checkpointBucket));
+  const list: Source[] = [];
+  const starts: Promise<void>[] = [];
+  for (const sourceConfig of config.sources) {
+    const name = sourceConfig.name;
+    const type = (sourceTypes as Record<string, SourceType<unknown>>)[sourceConfig.type];
+    if (!type) throw new Error(`source ${name}: unknown type ${sourceConfig.type}`); // the schema refuses this first
+    const source = type.create(sourceConfig, {
+      logger: logger.child({ source: name }),
+      http,
+      countReceived: (outcome) => {
+        metrics.eventsReceived.inc({ source: name, outcome });
+        if (!publishedOutcomes.has(outcome)) metrics.sourceRefused.inc({ source: name, reason: outcome });
+      },
+      countReconnect: () => metrics.sourceReconnects.inc({ source: name }),
+      checkpoints,
+    });
+    list.push(source);
+    const dispatch = createDispatch(bus, name);
+    starts.push(
+      source
+        .start(async (candidate) => {
+          const stored = await dispatch(candidate);
+          metrics.sourcePublished.inc({ source: name });
+          return stored;
+        }, abort.signal)
+        .catch((err: unknown) => {
+          logger.error({ err, source: name }, 'source failed to start');
+        }),
+    );
+  }
+  return { list, started: Promise.all(starts).then(() => undefined), stop: () => abort.abort() };
+}
