@@ -54,6 +54,8 @@ export interface SourceDeps {
   readonly countReceived: (outcome: string) => void;
   /** Counts one reconnect attempt to the upstream (broker, vCenter). */
   readonly countReconnect: () => void;
+  /** Counts events the upstream says are lost to the source (e.g. a vCenter retention gap). */
+  readonly countLost: (events: number) => void;
   /** Durable state of this source on the bus (e.g. the vcenter checkpoint), keyed by name. */
   readonly checkpoints: () => Promise<KeyValue>;
 }
@@ -66,8 +68,21 @@ export interface Source {
   health(): SourceHealth;
 }
 
+/** A problem in one source's config that its JSON Schema cannot express. */
+export interface SourceConfigProblem {
+  /** Key path inside the source entry, e.g. ['schedule'] or ['auth', 'secret']. */
+  readonly path: readonly (string | number)[];
+  /** What was expected, in words an operator can act on. */
+  readonly message: string;
+}
+
 export interface SourceType<C = unknown> {
   /** JSON Schema for one entry of `sources:` of this type (name and type included). */
   readonly schema: Record<string, unknown>;
+  /**
+   * Checks beyond the schema (a cron expression, a time zone, a CA file), run when the
+   * config is loaded, after the schema passed; each problem is reported at its line.
+   */
+  readonly validate?: (config: C) => readonly SourceConfigProblem[];
   readonly create: (config: C, deps: SourceDeps) => Source;
 }

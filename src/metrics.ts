@@ -19,6 +19,8 @@ export interface Metrics {
   /** What each source received but did not publish, by reason. */
   readonly sourceRefused: Counter<'source' | 'reason'>;
   readonly sourceReconnects: Counter<'source'>;
+  /** Events an upstream reported lost to a source (vCenter retention gaps). */
+  readonly sourceLost: Counter<'source'>;
   /** 1 for each source's current state (starting, running, degraded, stopped), else 0. */
   readonly sourceState: Gauge<'source' | 'state'>;
 }
@@ -88,6 +90,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     sourceReconnects: new Counter({
       name: 'switchboard_source_reconnects_total',
       help: 'Reconnect attempts of each source to its upstream.',
+      labelNames: ['source'],
+      registers: [registry],
+    }),
+    sourceLost: new Counter({
+      name: 'switchboard_source_events_lost_total',
+      help: 'Events an upstream reported as lost before the source could read them (e.g. a vCenter retention gap; an estimate where keys are not contiguous).',
       labelNames: ['source'],
       registers: [registry],
     }),

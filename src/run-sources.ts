@@ -40,6 +40,7 @@ export function runSources(config: ResolvedConfig, bus: Bus, http: HttpRoutes, m
         if (!publishedOutcomes.has(outcome)) metrics.sourceRefused.inc({ source: name, reason: outcome });
       },
       countReconnect: () => metrics.sourceReconnects.inc({ source: name }),
+      countLost: (events) => metrics.sourceLost.inc({ source: name }, events),
       checkpoints,
     });
     list.push(source);
