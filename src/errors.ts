@@ -18,6 +18,8 @@ export const errorCodes = {
   SB_EVENT_INVALID: 'An incoming event is not a valid CloudEvent.',
   SB_EVENT_MALFORMED: 'An incoming request body cannot be parsed.',
   SB_EVENT_TOO_LARGE: 'An incoming request body is larger than the source allows.',
+  SB_EVENT_UNAUTHORIZED: "An incoming request's credentials or signature were missing or wrong.",
+  SB_EVENT_RATE_LIMITED: 'A source received more requests than its rate limit allows.',
   SB_APPLIANCE_NOT_RUNNING: 'A command needs a running appliance and none answers.',
   SB_DLQ_ENTRY_NOT_FOUND: 'No dead-lettered event has the given id.',
 } as const;
@@ -100,6 +102,12 @@ export class MalformedEventError extends SwitchboardError {
 }
 export class EventTooLargeError extends SwitchboardError {
   readonly code = 'SB_EVENT_TOO_LARGE';
+}
+export class UnauthorizedEventError extends SwitchboardError {
+  readonly code = 'SB_EVENT_UNAUTHORIZED';
+}
+export class RateLimitedError extends SwitchboardError {
+  readonly code = 'SB_EVENT_RATE_LIMITED';
 }
 export class ApplianceNotRunningError extends SwitchboardError {
   readonly code = 'SB_APPLIANCE_NOT_RUNNING';

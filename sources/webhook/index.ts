@@ -1,9 +1,12 @@
-// The webhook source: CloudEvents (binary or structured mode) and plain JSON over HTTP POST
-// on one path of the appliance's shared HTTP listener.
+// The webhook source: CloudEvents (binary, structured or batched mode) and plain JSON over
+// HTTP POST on one path of the appliance's shared HTTP listener, with optional credentials
+// (auth.ts), a rate limit (rate-limit.ts) and the validation handshake (handshake.ts).
 
 import type { Dispatch, Source, SourceDeps, SourceHealth, SourceType } from '../source.js';
 import { parseSize } from '../../src/config/units.js';
+import { createRequestAuth } from './auth.js';
 import type { WrapOptions } from './parse-request.js';
+import { createRateLimit, unlimited } from './rate-limit.js';
 import { createReceiver, type ReceiveOptions } from './receive.js';
 import { extensionNameForHeader, webhookDefaults, webhookSchema, type WebhookConfig } from './schema.js';
 
@@ -11,8 +14,9 @@ export type { WebhookConfig } from './schema.js';
 
 export const webhookSource: SourceType<WebhookConfig> = { schema: webhookSchema, create: createWebhookSource };
 
-export function createWebhookSource(config: WebhookConfig, deps: SourceDeps): Source {
-  const options = resolveOptions(config);
+/** `now` (milliseconds since the epoch) drives the rate limit and HMAC timestamps; tests pass their own. */
+export function createWebhookSource(config: WebhookConfig, deps: SourceDeps, now: () => number = Date.now): Source {
+  const options = resolveOptions(config, now);
   let health: SourceHealth = { state: 'starting' };
   return {
     name: config.name,
@@ -39,7 +43,7 @@ export function createWebhookSource(config: WebhookConfig, deps: SourceDeps): So
 }
 
 /** Everything a request needs, worked out once when the source is built. */
-function resolveOptions(config: WebhookConfig): ReceiveOptions {
+function resolveOptions(config: WebhookConfig, now: () => number): ReceiveOptions {
   const merged = { ...webhookDefaults(), ...config };
   const wrap: WrapOptions = {
     // The name is the operator's; encoded so any name yields a valid URI-reference.
@@ -50,5 +54,17 @@ function resolveOptions(config: WebhookConfig): ReceiveOptions {
       extension: extensionNameForHeader(header),
     })),
   };
-  return { name: config.name, maxBodySize: parseSize(merged.maxBodySize), wrap };
+  const rateLimit = config.rateLimit ? createRateLimit(config.rateLimit, now) : unlimited;
+  return Object.freeze({
+    name: config.name,
+    maxBodySize: parseSize(merged.maxBodySize),
+    maxBatchEvents: merged.maxBatchEvents,
+    wrap,
+    auth: createRequestAuth(config.auth, config.name, now),
+    rateLimit,
+    handshake: {
+      allowedOrigins: config.allowedOrigins && new Set(config.allowedOrigins.map((origin) => origin.toLowerCase())),
+      allowedRate: rateLimit.perMinute,
+    },
+  });
 }

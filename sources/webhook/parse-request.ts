@@ -45,7 +45,7 @@ export function parseRequest(request: WebhookRequest, wrap: WrapOptions): EventC
   // Section 3: mode by Content-Type prefix, matched case-insensitively; batch first, since
   // its media type also starts with application/cloudevents.
   if (lower.startsWith('application/cloudevents-batch')) {
-    throw new UnsupportedMediaTypeError('batched content mode (application/cloudevents-batch+json) is not supported yet; send one event per request');
+    throw new UnsupportedMediaTypeError('a batch (application/cloudevents-batch+json) is not one event; it is read by batch.ts');
   }
   if (lower.startsWith('application/cloudevents')) return parseStructured(contentType!, request.body);
   if (binaryModeHeaders.some((name) => request.headers[name] !== undefined)) return parseBinary(request, contentType);
@@ -129,7 +129,8 @@ function parsePlain(request: WebhookRequest, contentType: string | undefined, wr
   return candidate;
 }
 
-function parseJson(body: Buffer, contentType: string): unknown {
+/** The JSON value a UTF-8 body holds; MalformedEventError when it holds none. */
+export function parseJson(body: Buffer, contentType: string): unknown {
   try {
     return JSON.parse(decodeText(body, contentType));
   } catch (err) {
@@ -152,11 +153,11 @@ function isText(media: MediaType): boolean {
   return media.type === 'text' || media.subtype === 'xml' || media.subtype.endsWith('+xml');
 }
 
-function isUtf8Charset(media: MediaType): boolean {
+export function isUtf8Charset(media: MediaType): boolean {
   const charset = media.parameters.get('charset')?.toLowerCase();
   return charset === undefined || charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii';
 }
 
-function isJsonObject(value: unknown): value is Record<string, unknown> {
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

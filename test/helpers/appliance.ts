@@ -43,6 +43,8 @@ export async function createFixture(options: {
   yamlBody: string;
   functions?: Record<string, string>;
   bus?: string;
+  /** An existing NATS server instead of the embedded one. */
+  busUrl?: string;
   shutdownTimeout?: string;
 }): Promise<ApplianceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-appliance-'));
@@ -61,7 +63,7 @@ export async function createFixture(options: {
     [
       'apiVersion: switchboard/v1',
       'bus:',
-      '  url: embedded',
+      `  url: ${options.busUrl ?? 'embedded'}`,
       '  dataDir: ./data',
       `  port: ${busPort}`,
       ...(options.bus ? options.bus.split('\n').map((l) => `  ${l}`) : []),

@@ -3,7 +3,7 @@ import http, { type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EventCandidate, HttpHandler, HttpRoutes, Source, StoredEvent } from '../../sources/source.js';
+import type { EventCandidate, HttpHandler, HttpRoutes, Source, SourceDeps, StoredEvent } from '../../sources/source.js';
 import { createWebhookSource } from '../../sources/webhook/index.js';
 import type { WebhookConfig } from '../../sources/webhook/schema.js';
 import { BusUnavailableError } from '../../src/errors.js';
@@ -37,10 +37,13 @@ let logLines: string[] = [];
 let store: (event: CloudEventRecord) => Promise<StoredEvent>;
 const storeOk = async (event: CloudEventRecord): Promise<StoredEvent> => ({ event, sequence: dispatched.length, duplicate: false });
 
-const deps = {
+const deps: SourceDeps = {
   logger: pino({ level: 'error' }, { write: (line: string) => void logLines.push(line) }),
   http: routes,
   countReceived: (outcome: string) => void outcomes.push(outcome),
+  countReconnect: () => {},
+  countLost: () => {},
+  checkpoints: () => Promise.reject(new Error('a webhook keeps no checkpoints')),
 };
 const dispatch = (candidate: EventCandidate): Promise<StoredEvent> => {
   dispatched.push(candidate);
@@ -136,13 +139,6 @@ describe('webhook source: structured content mode (http-protocol-binding.md 3.2)
     expect(res.body).toEqual({ error: 'SB_EVENT_INVALID', message: 'id: required, missing; time: "yesterday" is not an RFC 3339 timestamp' });
     expect(dispatched).toEqual([]);
   });
-
-  it('refuses a batch with 415 until batched mode is supported', async () => {
-    const res = await post({ 'content-type': 'application/cloudevents-batch+json' }, JSON.stringify([attributes]));
-    expect(res.status).toBe(415);
-    expect(res.body?.['message']).toMatch(/batched content mode .* not supported yet/);
-    expect(outcomes).toEqual(['unsupported']);
-  });
 });
 
 describe('webhook source: plain JSON', () => {
@@ -234,10 +230,10 @@ describe('webhook source: limits and failures', () => {
     expect(outcomes).toEqual(['duplicate']);
   });
 
-  it('answers 405 with Allow: POST to any other method', async () => {
+  it('answers 405 with Allow: OPTIONS, POST to any other method', async () => {
     const res = await fetch(`${base}/hooks/ops`);
     expect(res.status).toBe(405);
-    expect(res.headers.get('allow')).toBe('POST');
+    expect(res.headers.get('allow')).toBe('OPTIONS, POST');
     expect(dispatched).toEqual([]);
   });
 
