@@ -2,10 +2,12 @@
 // type is a folder under sources/ and one line here — never an if-chain.
 
 import type { SourceType } from './source.js';
+import { vcenterSource } from './vcenter/index.js';
 import { webhookSource } from './webhook/index.js';
 
 export const sourceTypes = {
   webhook: webhookSource,
+  vcenter: vcenterSource,
 } satisfies Record<string, SourceType<never>>;
 
 export type SourceTypeName = keyof typeof sourceTypes;

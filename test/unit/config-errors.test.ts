@@ -1,3 +1,4 @@
+import { sourceTypes } from '../../sources/registry.js';
 import { describe, expect, test } from 'vitest';
 import { loadError } from '../fixtures/config/load-tree.js';
 
@@ -49,7 +50,7 @@ describe('config errors an operator can act on', () => {
   test('an unknown source type lists the known ones and suggests the closest', async () => {
     const e = await loadError(config('sources:\n  - name: a\n    type: webhok\n'));
     expect(e.problems).toHaveLength(1);
-    expect(e.problems[0]!.message).toBe('expected one of webhook, got "webhok"; did you mean "webhook"?');
+    expect(e.problems[0]!.message).toBe(`expected one of ${Object.keys(sourceTypes).join(', ')}, got "webhok"; did you mean "webhook"?`);
   });
 
   test('a size from a source type\'s own fragment says what a size looks like', async () => {
