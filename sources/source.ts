@@ -66,6 +66,11 @@ export interface Source {
   /** Begin receiving. Resolves once the source is listening; stops when `signal` aborts. */
   start(dispatch: Dispatch, signal: AbortSignal): Promise<void>;
   health(): SourceHealth;
+  /**
+   * For sources that still have work after the abort (e.g. writing a checkpoint): resolves
+   * when it is done. The appliance waits for it, bounded, before closing the bus.
+   */
+  readonly stopped?: Promise<void>;
 }
 
 /** A problem in one source's config that its JSON Schema cannot express. */

@@ -98,7 +98,7 @@ export async function startAppliance(
     const http = new HttpServer(logger);
     const running = runSources(config, bus, http, metrics, logger);
     sources = running;
-    cleanups.push(async () => running.stop());
+    cleanups.push(() => running.stop());
     await running.started;
     registerOperatorEndpoints(http, {
       registry: metrics.registry,
@@ -116,8 +116,9 @@ export async function startAppliance(
         const grace = config.shutdownTimeoutMs;
         logger.info({ graceMs: grace }, 'draining');
         http.drain();
-        running.stop();
-        await router.stop(grace);
+        // Sources first (checkpoints written while the bus is still there), in parallel
+        // with the invocations draining.
+        await Promise.all([running.stop(), router.stop(grace)]);
         await processor.close(0);
         await bus.close();
         await embedded?.stop();

@@ -19,7 +19,8 @@ const publishedOutcomes = new Set(['accepted', 'duplicate']);
 export interface RunningSources {
   readonly list: readonly Source[];
   readonly started: Promise<void>;
-  stop(): void;
+  /** Abort every source and wait (at most `graceMs`) for those that finish work after it. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export function runSources(config: ResolvedConfig, bus: Bus, http: HttpRoutes, metrics: Metrics, logger: Logger): RunningSources {
@@ -57,5 +58,15 @@ export function runSources(config: ResolvedConfig, bus: Bus, http: HttpRoutes, m
         }),
     );
   }
-  return { list, started: Promise.all(starts).then(() => undefined), stop: () => abort.abort() };
+  return {
+    list,
+    started: Promise.all(starts).then(() => undefined),
+    async stop(graceMs = 5_000) {
+      abort.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const finished = Promise.all(list.map((s) => s.stopped ?? Promise.resolve()));
+      await Promise.race([finished, new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    },
+  };
 }
