@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerDlqCommands } from './dlq-commands.js';
 import { runCommand } from './run-command.js';
 import { sendCommand } from './send-command.js';
+import { registerSimCommands } from './sim-command.js';
 import { startCommand } from './start-command.js';
 import { validateCommand } from './validate-command.js';
 
@@ -44,5 +45,6 @@ program
   .action((opts) => runCommand(() => sendCommand(opts)));
 
 registerDlqCommands(program, configOption);
+registerSimCommands(program);
 
 await program.parseAsync(process.argv);
