@@ -12,6 +12,7 @@ import { locateConfig } from './locate.js';
 import { problemsError, throwIfProblems, type CodedProblem } from './problems.js';
 import { readYamlFile, type ReadYamlOptions } from './read-yaml.js';
 import { resolveConfig, type WrittenConfig } from './resolve-config.js';
+import { checkSourceConfigs } from './source-checks.js';
 import { buildConfigSchema } from './schema.js';
 import { subscriptionFromTrigger } from './subscription.js';
 import { readSubscriptionFiles } from './subscription-files.js';
@@ -44,6 +45,7 @@ async function readConfig(file: string, options: ReadYamlOptions): Promise<Confi
   const written = read.data as WrittenConfig;
   const { config, problems } = resolveConfig(read.yaml, written, dirname(file));
   problems.push(...checkSourceNames(read.yaml, config.sources));
+  problems.push(...checkSourceConfigs(read.yaml, config.sources));
   return { config, yaml: read.yaml, written, problems };
 }
 
