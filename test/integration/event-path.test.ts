@@ -56,6 +56,10 @@ sources:
     type: webhook
     path: /webhooks/test
     maxBodySize: 4KiB
+  - name: secure
+    type: webhook
+    path: /webhooks/secure
+    auth: { type: bearer, token: s3cret-token }
 subscriptions:
   - name: match
     function: match
@@ -265,6 +269,24 @@ describe('the event path', () => {
     const probe = await eventually(() => recorder.of('probe-bus').find((i) => i.id === id), 20_000, 'the probe');
     expect(String(probe.reply)).toContain('Authorization Violation');
     expect(String(probe.reply)).not.toContain('PONG');
+  });
+
+  it('answers 401 to a wrong bearer token and publishes nothing; the right token gets through', async () => {
+    const send = (token: string, id: string) =>
+      fetch(`${fixture.baseUrl}/webhooks/secure`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'ce-specversion': '1.0', 'ce-id': id, 'ce-source': '/secure', 'ce-type': 'com.example.match', 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const refusedId = randomUUID();
+    expect((await send('wrong-token', refusedId)).status).toBe(401);
+    const acceptedId = randomUUID();
+    expect((await send('s3cret-token', acceptedId)).status).toBe(202);
+    await eventually(() => recorder.of('match').some((i) => i.id === acceptedId), 20_000, 'the authorized event');
+    await sentinel();
+    expect(recorder.invocations.map((i) => i.id)).not.toContain(refusedId);
+    const metrics = await (await fetch(`${fixture.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/switchboard_source_events_refused_total\{source="secure",reason="unauthorized"\} 1/u);
   });
 
   it('reports readiness and metrics an operator can scrape', async () => {
