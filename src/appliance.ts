@@ -118,7 +118,8 @@ export async function startAppliance(
         http.drain();
         // Sources first (checkpoints written while the bus is still there), in parallel
         // with the invocations draining.
-        await Promise.all([running.stop(), router.stop(grace)]);
+        // 10 s: a source may wait out its upstream's close handshake before its last write.
+        await Promise.all([running.stop(10_000), router.stop(grace)]);
         await processor.close(0);
         await bus.close();
         await embedded?.stop();

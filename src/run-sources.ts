@@ -26,14 +26,21 @@ export interface RunningSources {
 export function runSources(config: ResolvedConfig, bus: Bus, http: HttpRoutes, metrics: Metrics, logger: Logger): RunningSources {
   const abort = new AbortController();
   let bucket: Promise<KeyValue> | undefined;
-  const checkpoints = () => (bucket ??= bus.keyValue(checkpointBucket));
+  // A failed open is not cached: the next caller (a source retrying) tries again.
+  const checkpoints = () =>
+    (bucket ??= bus.keyValue(checkpointBucket).catch((err: unknown) => {
+      bucket = undefined;
+      throw err;
+    }));
   const list: Source[] = [];
   const starts: Promise<void>[] = [];
   for (const sourceConfig of config.sources) {
     const name = sourceConfig.name;
     const type = (sourceTypes as Record<string, SourceType<unknown>>)[sourceConfig.type];
     if (!type) throw new Error(`source ${name}: unknown type ${sourceConfig.type}`); // the schema refuses this first
-    const source = type.create(sourceConfig, {
+    let source: Source;
+    try {
+      source = type.create(sourceConfig, {
       logger: logger.child({ source: name }),
       http,
       countReceived: (outcome) => {
@@ -44,6 +51,11 @@ export function runSources(config: ResolvedConfig, bus: Bus, http: HttpRoutes, m
       countLost: (events) => metrics.sourceLost.inc({ source: name }, events),
       checkpoints,
     });
+    } catch (err) {
+      // One source that cannot even be built is that source's failure, not the appliance's.
+      logger.error({ err, source: name }, 'source could not be created');
+      source = brokenSource(name, sourceConfig.type, err);
+    }
     list.push(source);
     const dispatch = createDispatch(bus, name);
     starts.push(
@@ -69,4 +81,9 @@ export function runSources(config: ResolvedConfig, bus: Bus, http: HttpRoutes, m
       clearTimeout(timer);
     },
   };
+}
+
+function brokenSource(name: string, type: string, err: unknown): Source {
+  const detail = `could not be created: ${err instanceof Error ? err.message : String(err)}`;
+  return { name, type, start: async () => undefined, health: () => ({ state: 'degraded', detail }) };
 }

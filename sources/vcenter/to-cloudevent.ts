@@ -4,6 +4,7 @@
 
 import type { EventCandidate } from '../source.js';
 import { isKey } from './frames.js';
+import { isRfc3339Timestamp } from '../../src/events/attribute-types.js';
 
 /** A vSphere event whose Key and class were checked. */
 export interface VsphereEvent {
@@ -54,8 +55,9 @@ export function toCloudEvent(event: VsphereEvent, context: MappingContext): Even
     source: context.source,
     type: `com.vmware.vsphere.${event.typeName}.v0`,
     subject: event.typeName,
-    // Left out rather than invented when the server sent none; the intake checks the format.
-    ...(typeof created === 'string' ? { time: created } : {}),
+    // Left out rather than invented when the server sent none or one that is not RFC 3339:
+    // a malformed time must not cost the whole event.
+    ...(typeof created === 'string' && isRfc3339Timestamp(created) ? { time: created } : {}),
     datacontenttype: 'application/json',
     eventclass: event.eventClass,
     ...(context.apiVersion === '' ? {} : { vsphereapiversion: context.apiVersion }),

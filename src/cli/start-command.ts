@@ -25,6 +25,15 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
     reportError(err);
     process.exit(1);
   }
+  // The last line of defence for "a broken source or function never takes the appliance
+  // down": a stray rejection is logged and the appliance carries on (JetStream redelivers
+  // whatever was in flight); a synchronous throw leaves unknown state, so log and exit for
+  // the service manager to restart us.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection (a bug): carrying on'));
+  process.on('uncaughtException', (err) => {
+    logger.fatal({ err }, 'uncaught exception (a bug): exiting');
+    process.exit(1);
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -13,7 +13,7 @@ export function createDispatch(bus: Bus, sourceName: string): Dispatch {
   return async (candidate: EventCandidate): Promise<StoredEvent> => {
     const event = validateCloudEvent(candidate);
     const ack = await bus.publish(eventSubject(sourceName, event.type), encodeEvent(event), {
-      msgId: eventMessageId(event.source, event.id),
+      msgId: eventMessageId(sourceName, event.source, event.id),
     });
     return { event, sequence: ack.sequence, duplicate: ack.duplicate };
   };

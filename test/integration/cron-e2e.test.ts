@@ -41,6 +41,13 @@ subscriptions:
     }
     for (const f of fixtures) appliances.push(await startAppliance(f));
     await eventually(() => new Set(recorder!.of('record').map((i) => i.id)).size >= 4, 30_000, 'four ticks');
+    // Both appliances did produce the ticks: the bus recognised the second copies as duplicates.
+    let duplicates = 0;
+    for (const f of fixtures) {
+      const text = await (await fetch(`${f.baseUrl}/metrics`)).text();
+      duplicates += Number(/switchboard_events_received_total\{source="heartbeat",outcome="duplicate"\} (\d+)/u.exec(text)?.[1] ?? 0);
+    }
+    expect(duplicates).toBeGreaterThan(0);
     for (const a of appliances) expect(await a.stop()).toBe(0);
     appliances.length = 0;
 

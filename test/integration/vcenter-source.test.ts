@@ -21,7 +21,7 @@ import { createVcenterSource, type VcenterConfig, type VcenterSource, type Vcent
 import type { KeyValue } from '../../src/bus/bus.js';
 import type { CloudEventRecord } from '../../src/events/cloudevent.js';
 import { validateCloudEvent } from '../../src/events/validate.js';
-import { BusUnavailableError } from '../../src/errors.js';
+import { BusUnavailableError, InvalidEventError } from '../../src/errors.js';
 import { baseEvent, everyClass } from '../helpers/vcenter-samples.js';
 
 // ---------------------------------------------------------------------------------------
@@ -213,6 +213,8 @@ class MemoryBus {
   readonly stored = new Map<string, CloudEventRecord>();
   readonly storeOrder: string[] = [];
   down = false;
+  /** Ids the intake refuses as invalid (standing for any event it cannot accept). */
+  readonly refuse = new Set<string>();
   /** When set, each store waits for this to resolve. */
   hold: Promise<void> | undefined;
 
@@ -221,6 +223,7 @@ class MemoryBus {
 
   readonly dispatch = async (candidate: EventCandidate): Promise<StoredEvent> => {
     const event = validateCloudEvent(candidate);
+    if (this.refuse.has(event.id)) throw new InvalidEventError(`event ${event.id} refused by the test`);
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     try {
       return await this.#store(event);
@@ -535,12 +538,23 @@ describe('vcenter source: publishing and the checkpoint', () => {
     const h = await runningHarness();
     const before = h.server.emit(3);
     const refusedKey = (h.server.nextKey += 1);
-    h.server.send({ kind: 'event', event: baseEvent('VmPoweredOnEvent', refusedKey, { CreatedTime: 'yesterday' }) });
+    h.bus.refuse.add(String(refusedKey));
+    h.server.send({ kind: 'event', event: baseEvent('VmPoweredOnEvent', refusedKey) });
     const after = h.server.emit(1);
     await waitFor(() => storedKey(h) === after[0]!.Key, 'the checkpoint past the refused event');
     expect(h.outcomes.filter((o) => o === 'invalid')).toHaveLength(1);
     expect(h.bus.ids()).toEqual(keys([...before, ...after]));
     expect(h.logs.some((l) => l['level'] === 50 && l['key'] === refusedKey)).toBe(true);
+  });
+
+  it('keeps an event whose CreatedTime is not RFC 3339, without a time, rather than losing it', async () => {
+    const h = await runningHarness();
+    const oddKey = (h.server.nextKey += 1);
+    h.server.send({ kind: 'event', event: baseEvent('VmPoweredOnEvent', oddKey, { CreatedTime: 'yesterday' }) });
+    await waitFor(() => h.bus.ids().includes(String(oddKey)), 'the event stored');
+    const stored = [...h.bus.stored.values()].find((e) => e.id === String(oddKey))!;
+    expect(stored.time).toBeUndefined();
+    expect((stored.data as { CreatedTime: string }).CreatedTime).toBe('yesterday');
   });
 
   it('stops reading while the bus is unavailable, then resumes with since and loses nothing', async () => {
