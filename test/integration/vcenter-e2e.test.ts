@@ -53,7 +53,12 @@ const keysOf = (events: readonly { Key: number }[]) => events.map((e) => String(
 const firstAttempts = (key: string) => recorder.of('record').filter((i) => i.id === key && i.attempt === 1).length;
 
 async function allDelivered(keys: readonly string[], what: string): Promise<void> {
-  await eventually(() => keys.every((k) => firstAttempts(k) >= 1), 60_000, what);
+  try {
+    await eventually(() => keys.every((k) => firstAttempts(k) >= 1), 60_000, what);
+  } catch (err) {
+    const missing = keys.filter((k) => firstAttempts(k) < 1);
+    throw new Error(`${(err as Error).message}: ${missing.length} of ${keys.length} never ran, e.g. ${missing.slice(0, 5).join(', ')}`);
+  }
 }
 
 function expectEachOnce(keys: readonly string[]): void {
@@ -77,7 +82,7 @@ describe('vcenter source against the simulator', () => {
     expect(Number(one.id)).toBeGreaterThan(2 ** 31);
   });
 
-  it('loses nothing and routes nothing twice across connection drops and session expiry', async () => {
+  it('loses nothing and routes nothing twice across connection drops and session expiry', { timeout: 150_000 }, async () => {
     appliance = await startAppliance(fixture);
     await connected();
     const emitted = [...(await sim.emit(40))];
@@ -95,7 +100,7 @@ describe('vcenter source against the simulator', () => {
     expectEachOnce(keysOf(emitted));
   });
 
-  it('resumes from its checkpoint after a SIGKILL of the whole appliance, losing nothing and routing nothing twice', async () => {
+  it('resumes from its checkpoint after a SIGKILL of the whole appliance, losing nothing and routing nothing twice', { timeout: 150_000 }, async () => {
     appliance = await startAppliance(fixture);
     await connected();
     const emitted: { Key: number }[] = [];
