@@ -12,6 +12,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseDuration } from '../../src/config/units.js';
 import { UnauthorizedEventError } from '../../src/errors.js';
 import { signatureProblem, type HmacOptions } from './hmac.js';
+import { ReplayGuard } from './replay-guard.js';
 import { defaultSignatureHeaders, defaultTolerance, type WebhookAuthConfig } from './schema.js';
 
 /** A refused credential, with the WWW-Authenticate challenge its 401 carries (RFC 9110 11.6.1). */
@@ -28,9 +29,11 @@ export interface RequestAuth {
   checkHeaders(req: IncomingMessage): void;
   /** Checks a signature over the exact body bytes received (hmac). */
   checkBody(headers: Headers, body: Buffer): void;
+  /** The request's events were all stored: a replay of it must now be refused. */
+  accepted(headers: Headers): void;
 }
 
-const anyone: RequestAuth = { checkHeaders: () => {}, checkBody: () => {} };
+const anyone: RequestAuth = { checkHeaders: () => {}, checkBody: () => {}, accepted: () => {} };
 
 /** `now` is wall-clock milliseconds (HMAC timestamps). */
 export function createRequestAuth(config: WebhookAuthConfig | undefined, realm: string, now: () => number): RequestAuth {
@@ -63,6 +66,7 @@ function basicAuth(username: string, password: string, realm: string): RequestAu
       if (!(colon >= 0 && userMatches && passwordMatches)) throw new AuthenticationFailedError('wrong user name or password', challenge);
     },
     checkBody: () => {},
+    accepted: () => {},
   };
 }
 
@@ -77,6 +81,7 @@ function bearerAuth(token: string, realm: string): RequestAuth {
       }
     },
     checkBody: () => {},
+    accepted: () => {},
   };
 }
 
@@ -114,11 +119,23 @@ function hmacOptions(config: Extract<WebhookAuthConfig, { type: 'hmac' }>): Hmac
 function hmacAuth(options: HmacOptions, realm: string, now: () => number): RequestAuth {
   // HMAC has no registered HTTP scheme; RFC 9110 11.6.1 still requires a challenge on 401.
   const challenge = `HMAC realm="${realm}"`;
+  // Without a timestamp a signature never expires, so there is nothing bounded to remember:
+  // replays of such senders (GitHub's default) are deduplicated only by the bus.
+  const replays = options.timestampHeader === undefined ? undefined : new ReplayGuard();
+  const signatureOf = (headers: Headers) => `${headers[options.header]?.[0] ?? ''}|${headers[options.timestampHeader ?? '']?.[0] ?? ''}`;
   return {
     checkHeaders: () => {},
     checkBody(headers, body) {
       const problem = signatureProblem(options, headers, body, now());
       if (problem !== undefined) throw new AuthenticationFailedError(problem, challenge);
+      if (replays?.seen(signatureOf(headers), now())) {
+        throw new AuthenticationFailedError('this signed request was already received: a replay; sign each delivery anew', challenge);
+      }
+    },
+    accepted(headers) {
+      if (!replays) return;
+      const timestampMs = Number(headers[options.timestampHeader!]?.[0]) * 1000;
+      replays.remember(signatureOf(headers), timestampMs + options.toleranceMs, now());
     },
   };
 }

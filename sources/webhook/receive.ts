@@ -57,6 +57,9 @@ export function createReceiver(options: ReceiveOptions, dispatch: Dispatch, deps
       outcomes = [sendFailure(res, err, { logger: deps.logger, log, bodyUnread })];
     }
     for (const outcome of outcomes) deps.countReceived(outcome);
+    if (outcomes.length > 0 && outcomes.every((o) => o === 'accepted' || o === 'duplicate')) {
+      options.auth.accepted(req.headersDistinct);
+    }
   };
 }
 

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BusUnavailableError } from '../../src/errors.js';
 import type { WebhookConfig } from '../../sources/webhook/schema.js';
 import { startWebhookHarness, type WebhookHarness } from '../helpers/webhook-harness.js';
 
@@ -185,6 +186,28 @@ describe('webhook auth: hmac with a timestamp', () => {
     clock += 6 * 60_000;
     hooks.reset();
     expectRefused(await post('stamped', captured, body), /^HMAC/);
+  });
+
+  it('refuses a captured request replayed inside the tolerance, once it was accepted', async () => {
+    // Timestamps of their own: the source remembers what earlier tests sent.
+    const captured = stamped(seconds() - 11);
+    expect((await post('stamped', captured, body)).status).toBe(202);
+    clock += 30_000;
+    hooks.reset();
+    const replay = await post('stamped', captured, body);
+    expectRefused(replay, /^HMAC/);
+    expect(replay.body?.['message']).toMatch(/replay/);
+    expect((await post('stamped', stamped(seconds()), body)).status).toBe(202); // signed anew: fine
+  });
+
+  it('lets the sender retry the very same request after the bus refused it', async () => {
+    const signed = stamped(seconds() - 17);
+    hooks.store = async () => {
+      throw new BusUnavailableError('down');
+    };
+    expect((await post('stamped', signed, body)).status).toBe(503);
+    hooks.reset();
+    expect((await post('stamped', signed, body)).status).toBe(202);
   });
 
   it('refuses a replay whose timestamp was freshened without re-signing', async () => {
