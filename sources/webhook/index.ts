@@ -53,6 +53,7 @@ function resolveOptions(config: WebhookConfig, now: () => number): ReceiveOption
       header: header.toLowerCase(),
       extension: extensionNameForHeader(header),
     })),
+    ...(config.idHeader === undefined ? {} : { idHeader: config.idHeader.toLowerCase() }),
   };
   const rateLimit = config.rateLimit ? createRateLimit(config.rateLimit, now) : unlimited;
   return Object.freeze({

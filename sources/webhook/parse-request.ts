@@ -32,6 +32,8 @@ export interface WrapOptions {
   readonly source: string;
   readonly type: string;
   readonly copyHeaders: ReadonlyArray<{ readonly header: string; readonly extension: string }>;
+  /** Lower-cased header whose value becomes the event id (a delivery id), if sent. */
+  readonly idHeader?: string;
 }
 
 // 3.1.3: the REQUIRED attributes' headers; any of them present means the sender meant a
@@ -115,7 +117,9 @@ function parsePlain(request: WebhookRequest, contentType: string | undefined, wr
   if (isJsonObject(data) && 'specversion' in data) return data;
   const candidate: Record<string, unknown> = {
     specversion: '1.0',
-    id: randomUUID(),
+    // A sender's own delivery id (e.g. X-GitHub-Delivery) makes its retries, and replays of a
+    // request, the same event: the bus stores it once. Otherwise every request is new.
+    id: deliveryId(request, wrap) ?? randomUUID(),
     source: wrap.source,
     type: wrap.type,
     time: new Date().toISOString(),
@@ -160,4 +164,10 @@ export function isUtf8Charset(media: MediaType): boolean {
 
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deliveryId(request: WebhookRequest, wrap: WrapOptions): string | undefined {
+  if (wrap.idHeader === undefined) return undefined;
+  const values = request.headers[wrap.idHeader];
+  return values?.length === 1 && values[0]!.trim() !== '' ? values[0]!.trim() : undefined;
 }

@@ -104,6 +104,12 @@ export const webhookSchema = {
       minLength: 1,
       description: 'CloudEvent type given to plain JSON bodies. Default com.switchboard.webhook.<name>.',
     },
+    idHeader: {
+      type: 'string',
+      pattern: '^[!#$%&\'*+.^_`|~0-9A-Za-z-]+$',
+      description:
+        "Request header whose value becomes the id of wrapped plain-JSON events, e.g. X-GitHub-Delivery: the sender's retries (and replays) of one delivery are then stored once. Without it, or when the header is absent, each request gets a new id.",
+    },
     copyHeaders: {
       type: 'array',
       items: {
@@ -163,6 +169,7 @@ export interface WebhookConfig {
   readonly maxBatchEvents?: number;
   readonly eventType?: string;
   readonly copyHeaders?: readonly string[];
+  readonly idHeader?: string;
   readonly auth?: WebhookAuthConfig;
   readonly rateLimit?: RateLimitConfig;
   readonly allowedOrigins?: readonly string[];

@@ -11,7 +11,7 @@ describe('config errors an operator can act on', () => {
     expect(e.problems).toHaveLength(1); // not also "missing path": it is the same mistake
     const [p] = e.problems;
     expect(p).toMatchObject({ file: `${e.dir}/switchboard.yaml`, line: 5, column: 5, path: 'sources[0].pth' });
-    expect(p!.message).toBe('unknown key "pth" (did you mean "path"?): expected one of name, type, path, maxBodySize, maxBatchEvents, eventType, copyHeaders, auth, rateLimit, allowedOrigins');
+    expect(p!.message).toBe('unknown key "pth" (did you mean "path"?): expected one of name, type, path, maxBodySize, maxBatchEvents, eventType, idHeader, copyHeaders, auth, rateLimit, allowedOrigins');
     expect(e.message).toContain(`${e.dir}/switchboard.yaml:5:5 sources[0].pth: unknown key`);
   });
 

@@ -63,6 +63,8 @@ beforeAll(async () => {
   await createWebhookSource(config, deps).start(dispatch, lifetime.signal);
   await createWebhookSource({ ...config, name: 'typed', path: '/hooks/typed', eventType: 'com.example.alert' }, deps)
     .start(dispatch, lifetime.signal);
+  await createWebhookSource({ ...config, name: 'github', path: '/hooks/github', idHeader: 'X-GitHub-Delivery' }, deps)
+    .start(dispatch, lifetime.signal);
 });
 afterAll(async () => {
   lifetime.abort();
@@ -160,6 +162,16 @@ describe('webhook source: plain JSON', () => {
     // A Uint8Array body, because fetch labels a string body text/plain.
     expect((await post({}, Buffer.from('[1,2]'), '/hooks/typed')).status).toBe(202);
     expect(dispatched[0]).toMatchObject({ type: 'com.example.alert', source: '/switchboard/webhook/typed', data: [1, 2] });
+  });
+
+  it("takes the id of a wrapped event from the configured delivery header, so a sender's retry is the same event", async () => {
+    const headers = { 'content-type': 'application/json', 'x-github-delivery': '72d3162e-cc78-11e3-81ab-4c9367dc0958' };
+    expect((await post(headers, '{"zen":"Keep it simple."}', '/hooks/github')).status).toBe(202);
+    expect((await post(headers, '{"zen":"Keep it simple."}', '/hooks/github')).status).toBe(202);
+    expect(dispatched.map((e) => (e as { id: string }).id)).toEqual(['72d3162e-cc78-11e3-81ab-4c9367dc0958', '72d3162e-cc78-11e3-81ab-4c9367dc0958']);
+    // Without the header, a new id as before.
+    expect((await post({ 'content-type': 'application/json' }, '{}', '/hooks/github')).status).toBe(202);
+    expect((dispatched[2] as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/u);
   });
 
   it('refuses a body that is neither JSON nor a CloudEvent with 400 malformed', async () => {
