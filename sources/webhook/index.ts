@@ -9,6 +9,7 @@ import type { WrapOptions } from './parse-request.js';
 import { createRateLimit, unlimited } from './rate-limit.js';
 import { createReceiver, type ReceiveOptions } from './receive.js';
 import { extensionNameForHeader, webhookDefaults, webhookSchema, type WebhookConfig } from './schema.js';
+import { FailedAuthThrottle } from './failed-auth-throttle.js';
 
 export type { WebhookConfig } from './schema.js';
 
@@ -62,6 +63,7 @@ function resolveOptions(config: WebhookConfig, now: () => number): ReceiveOption
     maxBatchEvents: merged.maxBatchEvents,
     wrap,
     auth: createRequestAuth(config.auth, config.name, now),
+    ...(config.auth === undefined ? {} : { failedAuth: new FailedAuthThrottle(now) }),
     rateLimit,
     handshake: {
       allowedOrigins: config.allowedOrigins && new Set(config.allowedOrigins.map((origin) => origin.toLowerCase())),

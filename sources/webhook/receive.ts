@@ -16,13 +16,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatch, HttpHandler, SourceDeps } from '../source.js';
 import { validateCloudEvent } from '../../src/events/validate.js';
-import type { RequestAuth } from './auth.js';
+import { AuthenticationFailedError, type RequestAuth } from './auth.js';
 import { isBatch, receiveBatch } from './batch.js';
 import { answerHandshake, type HandshakeOptions } from './handshake.js';
 import { parseRequest, type WrapOptions } from './parse-request.js';
 import type { RequestRateLimit } from './rate-limit.js';
 import { readBody, RequestAbortedError } from './read-body.js';
 import { refuseMethod, sendAccepted, sendFailure, type ReceiveOutcome } from './respond.js';
+import type { FailedAuthThrottle } from './failed-auth-throttle.js';
 
 export interface ReceiveOptions {
   readonly name: string;
@@ -30,6 +31,8 @@ export interface ReceiveOptions {
   readonly maxBatchEvents: number;
   readonly wrap: WrapOptions;
   readonly auth: RequestAuth;
+  /** Present when the source has `auth`: slows guessing from one address. */
+  readonly failedAuth?: FailedAuthThrottle;
   readonly rateLimit: RequestRateLimit;
   readonly handshake: HandshakeOptions;
 }
@@ -41,7 +44,9 @@ export function createReceiver(options: ReceiveOptions, dispatch: Dispatch, deps
     if (req.method !== 'POST') return refuseMethod(res, req.method);
     let outcomes: readonly ReceiveOutcome[];
     let bodyUnread = true;
+    const address = req.socket.remoteAddress ?? 'unknown';
     try {
+      options.failedAuth?.check(address);
       options.auth.checkHeaders(req);
       options.rateLimit.take();
       const body = await readBody(req, options.maxBodySize);
@@ -54,6 +59,7 @@ export function createReceiver(options: ReceiveOptions, dispatch: Dispatch, deps
     } catch (err) {
       // The sender left before its body was complete: nobody to answer, nothing received.
       if (err instanceof RequestAbortedError) return;
+      if (err instanceof AuthenticationFailedError) options.failedAuth?.failed(address);
       outcomes = [sendFailure(res, err, { logger: deps.logger, log, bodyUnread })];
     }
     for (const outcome of outcomes) deps.countReceived(outcome);

@@ -160,6 +160,18 @@ describe('webhook auth: hmac', () => {
   });
 });
 
+describe('webhook auth: guessing', () => {
+  it('answers 429 to an address after ten failed attempts, without checking its credentials, and lets it try again later', async () => {
+    await hooks.start(source('guarded', { type: 'bearer', token: 'right-token' }), now);
+    for (let i = 0; i < 10; i++) expect((await post('guarded', { authorization: 'Bearer guess' })).status).toBe(401);
+    const blocked = await post('guarded', { authorization: 'Bearer right-token' });
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    clock += 2_000;
+    expect((await post('guarded', { authorization: 'Bearer right-token' })).status).toBe(202);
+  });
+});
+
 describe('webhook auth: hmac with a timestamp', () => {
   const body = '{"event":"ping"}';
   const stamped = (timestamp: number, signedTimestamp = timestamp) => ({
