@@ -91,6 +91,7 @@ export async function startAppliance(
       bus, processor, functions, metrics, logger,
       defaultTimeoutMs: config.functions.defaultTimeoutMs,
       ackWaitMs: config.bus.ackWaitMs ?? defaultAckWaitMs,
+      maxChainDepth: config.functions.maxChainDepth,
     });
     await router.start(config.subscriptions);
     cleanups.push(() => router.stop(0));

@@ -20,6 +20,7 @@ export const errorCodes = {
   SB_EVENT_TOO_LARGE: 'An incoming request body is larger than the source allows.',
   SB_EVENT_UNAUTHORIZED: "An incoming request's credentials or signature were missing or wrong.",
   SB_EVENT_RATE_LIMITED: 'A source received more requests than its rate limit allows.',
+  SB_CHAIN_TOO_DEEP: 'A function returned an event deeper in a chain of functions than functions.maxChainDepth allows.',
   SB_APPLIANCE_NOT_RUNNING: 'A command needs a running appliance and none answers.',
   SB_DLQ_ENTRY_NOT_FOUND: 'No dead-lettered event has the given id.',
 } as const;

@@ -15,7 +15,7 @@ export const configDefaults = {
     },
   },
   http: { listen: '0.0.0.0:8080' },
-  functions: { dir: './functions', timeout: '60s', memory: 256, maxWorkers: 4 },
+  functions: { dir: './functions', timeout: '60s', memory: 256, maxWorkers: 4, maxChainDepth: 8 },
   log: { level: 'info' },
   shutdownTimeout: '30s',
 } as const;

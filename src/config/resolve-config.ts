@@ -21,7 +21,7 @@ export interface WrittenConfig {
     retention?: { events?: WrittenRetention; deadLetter?: WrittenRetention };
   };
   http?: { listen?: string };
-  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number };
+  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number };
   log?: { level?: LogConfig['level'] };
   shutdownTimeout?: string;
   sources?: SourceConfig[];
@@ -99,6 +99,7 @@ export function resolveConfig(yaml: YamlFile, written: WrittenConfig, baseDir: s
       defaultTimeoutMs,
       defaultMemoryMb: written.functions?.memory ?? f.memory,
       maxWorkersPerFunction: written.functions?.maxWorkers ?? f.maxWorkers,
+      maxChainDepth: written.functions?.maxChainDepth ?? f.maxChainDepth,
     },
     log: { level: written.log?.level ?? configDefaults.log.level },
     shutdownTimeoutMs: parseDuration(written.shutdownTimeout ?? configDefaults.shutdownTimeout),

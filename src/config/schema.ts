@@ -98,6 +98,10 @@ export function buildConfigSchema(types: Record<string, SourceType<never>> = sou
         timeout: ref('duration', { default: f.timeout, description: `Default time an invocation may run, at most ${maxFunctionTimeout}.` }),
         memory: { type: 'integer', minimum: 32, maximum: 16384, default: f.memory, description: 'Default memory limit of a function worker, in MB.' },
         maxWorkers: { type: 'integer', minimum: 1, maximum: 256, default: f.maxWorkers, description: 'Warm worker processes kept per function at most.' },
+        maxChainDepth: {
+          type: 'integer', minimum: 1, maximum: 64, default: f.maxChainDepth,
+          description: 'How many functions deep a chain of events returned by functions may go; a deeper event is dead-lettered instead of published (loop protection). Default 8.',
+        },
       }),
       log: object('Logging.', {
         level: { enum: [...logLevels], default: configDefaults.log.level },

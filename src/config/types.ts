@@ -54,6 +54,8 @@ export interface FunctionsConfig {
   readonly defaultMemoryMb: number;
   /** Warm workers kept per function at most. */
   readonly maxWorkersPerFunction: number;
+  /** Events returned by functions: how deep a chain may go before it is dead-lettered. */
+  readonly maxChainDepth: number;
 }
 
 export interface LogConfig {

@@ -34,6 +34,8 @@ export interface DeadLetterEntry {
   readonly error: string;
   readonly originalSubject: string;
   readonly originalSequence: number;
+  /** Distinguishes several entries parked for one original message (its returned events). */
+  readonly key?: string;
 }
 
 export async function publishDeadLetter(bus: Bus, entry: DeadLetterEntry): Promise<void> {
@@ -47,7 +49,7 @@ export async function publishDeadLetter(bus: Bus, entry: DeadLetterEntry): Promi
   };
   await bus.publish(deadLetterSubject(entry.subscription), new TextEncoder().encode(JSON.stringify(parked)), {
     // A crash between this publish and the ack redelivers the original; this id stores it once.
-    msgId: `dlq:${entry.subscription}:${entry.originalSequence}`,
+    msgId: `dlq:${entry.subscription}:${entry.key ?? entry.originalSequence}`,
     headers: {
       [deadLetterHeaders.originalSubject]: entry.originalSubject,
       [deadLetterHeaders.originalSequence]: String(entry.originalSequence),

@@ -14,6 +14,10 @@ import type { Processor } from '../../processors/processor.js';
 import type { FunctionCatalog } from '../runtime/function-definition.js';
 import { retryDelayMs } from './backoff.js';
 import { publishDeadLetter, replayForHeader } from './dead-letter.js';
+import { chainDepth, functionSourceName, resultEvents } from './function-results.js';
+import { createDispatch } from '../events/intake.js';
+import { eventSubject } from '../events/subjects.js';
+import { InvalidEventError } from '../errors.js';
 import { compileFilters, type EventPredicate } from './filters.js';
 
 export interface SubscriptionRunnerDeps {
@@ -24,6 +28,8 @@ export interface SubscriptionRunnerDeps {
   readonly logger: Logger;
   readonly defaultTimeoutMs: number;
   readonly ackWaitMs: number;
+  /** Events returned by functions deeper than this are dead-lettered (loop protection). */
+  readonly maxChainDepth: number;
 }
 
 /**
@@ -156,11 +162,14 @@ export class SubscriptionRunner {
     }
     const outcome = await this.#invoke(event, attempt, entry);
     if (entry.settled) return; // handed back during shutdown
-    if (outcome.ok) {
+    // Events the function returned are published before the trigger is acked: a crash in
+    // between re-runs the function, and the derived ids store its events once.
+    const resultProblem = outcome.ok ? await this.#publishResults(outcome.result, event, message, log) : undefined;
+    if (outcome.ok && resultProblem === undefined) {
       log.debug({ attempt, durationMs: outcome.durationMs }, 'invocation succeeded');
       return this.#settle(entry, () => message.ack());
     }
-    const error = `${outcome.error.code}: ${outcome.error.message}`;
+    const error = outcome.ok ? resultProblem! : `${outcome.error.code}: ${outcome.error.message}`;
     if (attempt < this.#sub.retry.attempts) {
       const delayMs = retryDelayMs(this.#sub.retry, attempt);
       log.warn({ attempt, attempts: this.#sub.retry.attempts, delayMs, error }, 'invocation failed; will retry');
@@ -192,6 +201,43 @@ export class SubscriptionRunner {
     } finally {
       clearInterval(heartbeat);
     }
+  }
+
+  /**
+   * Publishes what the function returned (see function-results.ts). Returns why the
+   * invocation must count as failed (a returned event is invalid), else undefined. An event
+   * past the chain limit is dead-lettered instead: a loop of functions stops there.
+   */
+  async #publishResults(result: unknown, trigger: CloudEventRecord, message: DeliveredMessage, log: Logger): Promise<string | undefined> {
+    const events = resultEvents(result, trigger, this.#sub.function, this.#sub.name);
+    if (events.length === 0) return undefined;
+    const dispatch = createDispatch(this.#deps.bus, functionSourceName(this.#sub.function));
+    for (const [index, candidate] of events.entries()) {
+      if (chainDepth(candidate as CloudEventRecord) > this.#deps.maxChainDepth) {
+        const error = `SB_CHAIN_TOO_DEEP: function ${this.#sub.function} returned an event ${this.#deps.maxChainDepth + 1} functions deep (functions.maxChainDepth ${this.#deps.maxChainDepth}): a loop? It was dead-lettered instead of published`;
+        log.error({ type: candidate['type'] }, error);
+        await publishDeadLetter(this.#deps.bus, {
+          event: candidate as CloudEventRecord,
+          subscription: this.#sub.name,
+          function: this.#sub.function,
+          attempts: message.deliveryCount,
+          error,
+          originalSubject: eventSubject(functionSourceName(this.#sub.function), String(candidate['type'])),
+          originalSequence: message.streamSequence,
+          key: `${message.streamSequence}:${index}`,
+        });
+        this.#deps.metrics.deadLettered.inc({ subscription: this.#sub.name });
+        continue;
+      }
+      try {
+        await dispatch(candidate);
+      } catch (err) {
+        if (err instanceof InvalidEventError) return `SB_EVENT_INVALID: function ${this.#sub.function} returned an invalid CloudEvent: ${err.message}`;
+        throw err; // bus unavailable: the trigger is handed back and retried
+      }
+    }
+    log.debug({ published: events.length }, 'published the events the function returned');
+    return undefined;
   }
 
   async #exhausted(entry: InFlight, event: CloudEventRecord | undefined, log: Logger, error: string): Promise<void> {

@@ -35,6 +35,19 @@ beforeAll(async () => {
         `await new Promise((res) => setTimeout(res, 20 + Math.random() * 40));
   await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'in-order-done', id: event.id }) });`,
       ),
+      'tagger.mjs': `export default async function (event) {
+  return { specversion: '1.0', type: 'com.example.tagged', data: { vm: event.data.vm, tag: 'prod' } };
+}
+`,
+      'tagged-sink.mjs': `export default async function (event) {
+  await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'tagged-sink', id: event.id, event }) });
+}
+`,
+      'looper.mjs': `export default async function (event) {
+  await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'looper', id: event.id, chain: event.data.chain, depth: event.switchboarddepth ?? 0 }) });
+  return { specversion: '1.0', type: 'com.example.loop', data: event.data };
+}
+`,
       'probe-bus.mjs': `import { connect } from 'node:net';
 export default async function (event) {
   // Speak raw NATS to the appliance's own bus: without its token this must be refused.
@@ -89,6 +102,15 @@ subscriptions:
     function: in-order
     filters: [ { exact: { type: com.example.ordered } } ]
     ordered: true
+  - name: tagger
+    function: tagger
+    filters: [ { exact: { type: com.example.untagged } } ]
+  - name: tagged-sink
+    function: tagged-sink
+    filters: [ { exact: { type: com.example.tagged } } ]
+  - name: looper
+    function: looper
+    filters: [ { exact: { type: com.example.loop } } ]
   - name: probe-bus
     function: probe-bus
     filters: [ { exact: { type: com.example.probe } } ]
@@ -261,6 +283,27 @@ describe('the event path', () => {
     expect(recorder.of('match').find((i) => i.id === id)!.data).toEqual({ from: 'cli' });
     const again = await runCli(['send', '--type', 'com.example.match', '--id', id, '--json', '--config', fixture.configFile]);
     expect(JSON.parse(again.stdout)).toMatchObject({ id, duplicate: true });
+  });
+
+  it('publishes the CloudEvent a function returns, so functions chain, with its causation and depth', async () => {
+    const id = randomUUID();
+    expect((await postBinary('com.example.untagged', id, { vm: 'web-01' })).status).toBe(202);
+    const sunk = await eventually(() => recorder.of('tagged-sink').find((i) => (i.event as { switchboardcausation?: string }).switchboardcausation === id), 20_000, 'the chained event');
+    expect(sunk.event).toMatchObject({
+      type: 'com.example.tagged', source: 'switchboard/functions/tagger', switchboarddepth: 1, data: { vm: 'web-01', tag: 'prod' },
+    });
+  });
+
+  it('dead-letters an event returned deeper than the chain limit instead of looping forever', async () => {
+    const chain = randomUUID();
+    expect((await postBinary('com.example.loop', randomUUID(), { chain })).status).toBe(202);
+    const parked = await eventually(async () => {
+      const list = await runCli(['dlq', 'list', '--json', '--subscription', 'looper', '--config', fixture.configFile]);
+      return (JSON.parse(list.stdout) as { error: string; event: { data: { chain: string } } }[]).find((p) => p.event.data.chain === chain);
+    }, 30_000, 'the too-deep event in the DLQ');
+    expect(parked.error).toContain('SB_CHAIN_TOO_DEEP');
+    const depths = recorder.of('looper').filter((i) => i.chain === chain).map((i) => i.depth);
+    expect(depths).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]); // default functions.maxChainDepth 8
   });
 
   it('refuses a function that connects to the embedded bus without its token', async () => {
