@@ -4,7 +4,7 @@
 // the appliance carries on; a worker that did not come back clean is dead and never reused.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtemp, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { FunctionDefinition } from '../../src/runtime/function-definition.js';
@@ -111,7 +111,9 @@ export class FunctionWorker {
     try {
       this.#tempDir = await mkdtemp(join(this.#settings.tmpRoot, `switchboard-${name.replace(/[^\w.-]/g, '_')}-`));
       const tempDir = await realpath(this.#tempDir);
-      const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths(readablePaths), tempDir };
+      const secretFiles = manifest.secrets.map((s) => s.file);
+      const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths([...readablePaths, ...secretFiles]), tempDir };
+      const secretEnv = await readSecrets(manifest.secrets);
       const bwrap = await this.#settings.bubblewrap();
       if (this.#stopReason) throw new Error('the appliance is shutting down');
       const nodeArgs = buildExecArgv(paths, { memoryMb: manifest.memoryMb });
@@ -119,7 +121,7 @@ export class FunctionWorker {
         // fork runs `execPath ...execArgv workerMain`; through bwrap that is
         // `bwrap <sandbox> -- node <node flags> workerMain`, the IPC channel inherited.
         ...(bwrap ? { execPath: bwrap, execArgv: [...bubblewrapArgs(tempDir), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
-        env: { ...buildWorkerEnv(manifest.env, tempDir), ...(bwrap && !('PWD' in manifest.env) ? { [unsetPwdMarker]: '1' } : {}) },
+        env: { ...buildWorkerEnv({ ...manifest.env, ...secretEnv }, tempDir), ...(bwrap && !('PWD' in manifest.env) ? { [unsetPwdMarker]: '1' } : {}) },
         cwd: dirname(entry),
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // Its own process group: Ctrl-C on the appliance's terminal must not reach bwrap or
@@ -216,4 +218,21 @@ export class FunctionWorker {
       .catch((error: unknown) => this.#logger.warn({ err: error, tempDir }, 'could not remove function worker temp dir'))
       .finally(() => this.#markExited());
   }
+}
+
+/**
+ * The function's secrets as env vars: <NAME> holds the value (one trailing newline dropped,
+ * as files written by editors have it), <NAME>_FILE its path, which the permission grants let
+ * it read. Read at each worker start, so a rotated secret reaches new workers.
+ */
+async function readSecrets(secrets: FunctionDefinition['manifest']['secrets']): Promise<Record<string, string>> {
+  const env: Record<string, string> = {};
+  for (const secret of secrets) {
+    const value = await readFile(secret.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      throw new Error(`secret "${secret.name}" cannot be read from ${secret.file} (${err.code ?? 'error'})`);
+    });
+    env[secret.envName] = value.replace(/\r?\n$/u, '');
+    env[`${secret.envName}_FILE`] = secret.file;
+  }
+  return env;
 }

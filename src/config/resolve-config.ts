@@ -21,7 +21,7 @@ export interface WrittenConfig {
     retention?: { events?: WrittenRetention; deadLetter?: WrittenRetention };
   };
   http?: { listen?: string };
-  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number };
+  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string };
   log?: { level?: LogConfig['level'] };
   shutdownTimeout?: string;
   sources?: SourceConfig[];
@@ -89,6 +89,7 @@ export function resolveConfig(yaml: YamlFile, written: WrittenConfig, baseDir: s
   });
 
   const dir = written.functions?.dir ?? f.dir;
+  const secretsDir = written.functions?.secretsDir ?? f.secretsDir;
   const config: ResolvedConfig = {
     file: yaml.file,
     baseDir,
@@ -100,6 +101,7 @@ export function resolveConfig(yaml: YamlFile, written: WrittenConfig, baseDir: s
       defaultMemoryMb: written.functions?.memory ?? f.memory,
       maxWorkersPerFunction: written.functions?.maxWorkers ?? f.maxWorkers,
       maxChainDepth: written.functions?.maxChainDepth ?? f.maxChainDepth,
+      secretsDir: isAbsolute(secretsDir) ? secretsDir : resolve(baseDir, secretsDir),
     },
     log: { level: written.log?.level ?? configDefaults.log.level },
     shutdownTimeoutMs: parseDuration(written.shutdownTimeout ?? configDefaults.shutdownTimeout),

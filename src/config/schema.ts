@@ -98,6 +98,10 @@ export function buildConfigSchema(types: Record<string, SourceType<never>> = sou
         timeout: ref('duration', { default: f.timeout, description: `Default time an invocation may run, at most ${maxFunctionTimeout}.` }),
         memory: { type: 'integer', minimum: 32, maximum: 16384, default: f.memory, description: 'Default memory limit of a function worker, in MB.' },
         maxWorkers: { type: 'integer', minimum: 1, maximum: 256, default: f.maxWorkers, description: 'Warm worker processes kept per function at most.' },
+        secretsDir: {
+          type: 'string', minLength: 1, default: f.secretsDir,
+          description: "Folder of secret files: a function's manifest lists the ones it may have (secrets: [name]); no other function can read them. Default /etc/switchboard/secrets.",
+        },
         maxChainDepth: {
           type: 'integer', minimum: 1, maximum: 64, default: f.maxChainDepth,
           description: 'How many functions deep a chain of events returned by functions may go; a deeper event is dead-lettered instead of published (loop protection). Default 8.',

@@ -56,6 +56,8 @@ export interface FunctionsConfig {
   readonly maxWorkersPerFunction: number;
   /** Events returned by functions: how deep a chain may go before it is dead-lettered. */
   readonly maxChainDepth: number;
+  /** Where `secrets: [name]` of a manifest are read from: <secretsDir>/<name>. */
+  readonly secretsDir: string;
 }
 
 export interface LogConfig {

@@ -9,6 +9,16 @@ export interface FunctionManifest {
   readonly memoryMb: number;
   /** Subscriptions declared by the function itself: the subscription shape without `function`. */
   readonly triggers: readonly FunctionTrigger[];
+  /** Secrets this function (and no other) is given, as env vars and read-only files. */
+  readonly secrets: readonly FunctionSecret[];
+}
+
+export interface FunctionSecret {
+  readonly name: string;
+  /** <functions.secretsDir>/<name>: the function may read it, nothing else there. */
+  readonly file: string;
+  /** The env var holding its value (`chat-url` → CHAT_URL); <envName>_FILE holds the path. */
+  readonly envName: string;
 }
 
 export interface FunctionTrigger {

@@ -2,6 +2,8 @@
 // its environment, limits and the subscriptions it declares itself. Read with the same
 // positions, references and schema machinery as switchboard.yaml.
 
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { maxFunctionTimeout } from '../config/defaults.js';
 import type { CodedProblem } from '../config/problems.js';
 import { readYamlFile, type ReadYamlOptions } from '../config/read-yaml.js';
@@ -29,6 +31,13 @@ export const manifestSchema: JsonSchema = {
     timeout: { $ref: '#/$defs/duration', description: `How long one invocation may run, at most ${maxFunctionTimeout}. Default functions.timeout.` },
     memory: { type: 'integer', minimum: 32, maximum: 16384, description: 'Memory limit of a worker, in MB. Default functions.memory.' },
     triggers: { type: 'array', items: { $ref: '#/$defs/trigger' }, description: 'Subscriptions to this function.' },
+    secrets: {
+      type: 'array',
+      uniqueItems: true,
+      items: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
+      description:
+        'Secrets this function may have, by file name in functions.secretsDir: each is given as an env var (chat-url → CHAT_URL) and as a read-only file whose path is in <VAR>_FILE. No other function can read them; they are never logged.',
+    },
   },
   $defs: sharedDefs,
 };
@@ -38,15 +47,21 @@ export function renderManifestSchema(): string {
   return `${JSON.stringify({ $id: 'urn:switchboard:schema:function-v1', ...manifestSchema }, null, 2)}\n`;
 }
 
+/** `chat-url` → CHAT_URL: upper case, every other character an underscore. */
+export function secretEnvName(name: string): string {
+  return name.toUpperCase().replace(/[^A-Z0-9]/gu, '_');
+}
+
 interface WrittenManifest {
   env?: Record<string, string | number | boolean>;
   timeout?: string;
   memory?: number;
   triggers?: WrittenSubscription[];
+  secrets?: string[];
 }
 
 export function defaultManifest(functions: FunctionsConfig): FunctionManifest {
-  return { env: {}, timeoutMs: functions.defaultTimeoutMs, memoryMb: functions.defaultMemoryMb, triggers: [] };
+  return { env: {}, timeoutMs: functions.defaultTimeoutMs, memoryMb: functions.defaultMemoryMb, triggers: [], secrets: [] };
 }
 
 function resolveManifest(yaml: YamlFile, written: WrittenManifest, functions: FunctionsConfig): { manifest: FunctionManifest; problems: CodedProblem[] } {
@@ -61,7 +76,19 @@ function resolveManifest(yaml: YamlFile, written: WrittenManifest, functions: Fu
     return readTrigger(t, declaredAt(yaml, ['triggers', i]));
   });
   const env = Object.fromEntries(Object.entries(written.env ?? {}).map(([k, v]) => [k, String(v)]));
-  return { manifest: { env, timeoutMs, memoryMb: written.memory ?? functions.defaultMemoryMb, triggers }, problems };
+  const secrets = (written.secrets ?? []).map((name, i) => {
+    const secret = { name, file: join(functions.secretsDir, name), envName: secretEnvName(name) };
+    // Checked at load (validate and start) so a missing secret is reported at its line, not
+    // at the first event. Only existence: its value is read when a worker starts.
+    if (!existsSync(secret.file)) {
+      problems.push(problemAt(yaml, ['secrets', i], `secret "${name}" does not exist: create ${secret.file} (mode 0600, owned by the appliance's user)`, 'SB_CONFIG_REFERENCE'));
+    }
+    if (secret.envName in env || `${secret.envName}_FILE` in env) {
+      problems.push(problemAt(yaml, ['secrets', i], `secret "${name}" would set ${secret.envName}, which env: sets too; rename one`, code));
+    }
+    return secret;
+  });
+  return { manifest: { env, timeoutMs, memoryMb: written.memory ?? functions.defaultMemoryMb, triggers, secrets }, problems };
 }
 
 /** The manifest in `file`, defaults filled from `functions`; problems instead when invalid. */

@@ -45,6 +45,8 @@ export async function createFixture(options: {
   bus?: string;
   /** An existing NATS server instead of the embedded one. */
   busUrl?: string;
+  /** More keys of the functions: block, in YAML (e.g. 'secretsDir: ./secrets'). */
+  functionsYaml?: string;
   shutdownTimeout?: string;
 }): Promise<ApplianceFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-appliance-'));
@@ -71,6 +73,7 @@ export async function createFixture(options: {
       `  listen: 127.0.0.1:${httpPort}`,
       'functions:',
       '  dir: ./functions',
+      ...(options.functionsYaml ? options.functionsYaml.split('\n').map((l) => `  ${l}`) : []),
       'log:',
       '  level: debug',
       `shutdownTimeout: ${options.shutdownTimeout ?? '10s'}`,

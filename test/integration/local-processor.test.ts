@@ -23,7 +23,7 @@ function definition(dir: string, name: string, manifest: Partial<FunctionManifes
   const folder = join(dir, name);
   const entry = ['index.mjs', 'index.js'].map((f) => join(folder, f)).find((f) => existsSync(f));
   if (!entry) throw new Error(`fixture ${name} has no index file`);
-  return { name, entry, readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], ...manifest } };
+  return { name, entry, readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], secrets: [], ...manifest } };
 }
 
 function catalogOf(definitions: FunctionDefinition[]): FunctionCatalog {
