@@ -56,7 +56,8 @@ describe('mqtt source', () => {
     await eventually(() => readings().includes(1), 20_000, 'the first reading');
     const first = recorder.of('record').find((i) => (i.data as { n: number }).n === 1)!;
     expect(first.data).toEqual({ n: 1, celsius: 24.5 });
-    const subject = recorder.of('subject').find((i) => i.id === first.id)!;
+    // The function reports the subject in a second request: wait for it too.
+    const subject = await eventually(() => recorder.of('subject').find((i) => i.id === first.id), 20_000, 'the subject report');
     expect(subject.subject).toBe('sensors/rack-1/temperature');
   });
 
