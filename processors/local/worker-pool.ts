@@ -29,6 +29,9 @@ export class FunctionPool {
   /** Retiring: serve who is waiting, then kill each worker as it comes free. */
   #retiring = false;
   #refusing = false;
+  /** Invocations each worker has run, for maxInvocations. */
+  readonly #runs = new WeakMap<FunctionWorker, number>();
+  #idleSweep: NodeJS.Timeout | undefined;
 
   constructor(definition: FunctionDefinition, maxWorkers: number, spawnWorker: SpawnWorker) {
     this.definition = definition;
@@ -84,16 +87,41 @@ export class FunctionPool {
 
   #release(worker: FunctionWorker): void {
     worker.idleSince = Date.now();
-    if (!worker.alive) this.#workers.delete(worker);
+    const runs = (this.#runs.get(worker) ?? 0) + 1;
+    this.#runs.set(worker, runs);
+    const { maxInvocations } = this.definition.manifest;
+    // Recycled after maxInvocations: whatever it leaks or caches goes with it.
+    if (worker.alive && maxInvocations > 0 && runs >= maxInvocations) this.#discard(worker, 'retired');
+    const reusable = worker.alive && this.#workers.has(worker);
+    if (!reusable) this.#workers.delete(worker);
     const next = this.#waiting.shift();
     if (next) {
-      // Hand the worker straight on; a dead one frees its slot for a fresh fork.
-      next(worker.alive ? worker : this.#spawn());
-    } else if (worker.alive && this.#retiring) {
+      // Hand the worker straight on; a dead or recycled one frees its slot for a fresh fork.
+      next(reusable ? worker : this.#spawn());
+    } else if (reusable && this.#retiring) {
       this.#discard(worker, 'retired');
-    } else if (worker.alive) {
+    } else if (reusable) {
       this.#idle.push(worker);
+      this.#scheduleIdleSweep();
     }
+  }
+
+  /**
+   * Scale to zero: idle workers beyond minWarm exit once idle for idleTimeout. The longest
+   * idle sit at the front of #idle, so the sweep retires from there.
+   */
+  #scheduleIdleSweep(): void {
+    if (this.#idleSweep) return;
+    const { idleTimeoutMs } = this.definition.manifest;
+    this.#idleSweep = setTimeout(() => {
+      this.#idleSweep = undefined;
+      const now = Date.now();
+      while (this.#idle.length > 0 && this.#workers.size > this.definition.manifest.minWarm && now - this.#idle[0]!.idleSince >= idleTimeoutMs) {
+        this.#discard(this.#idle.shift()!, 'retired');
+      }
+      if (this.#idle.length > this.definition.manifest.minWarm) this.#scheduleIdleSweep();
+    }, Math.max(50, Math.min(idleTimeoutMs, 60_000)));
+    this.#idleSweep.unref();
   }
 
   #spawn(): FunctionWorker {

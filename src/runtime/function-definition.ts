@@ -11,6 +11,12 @@ export interface FunctionManifest {
   readonly triggers: readonly FunctionTrigger[];
   /** Secrets this function (and no other) is given, as env vars and read-only files. */
   readonly secrets: readonly FunctionSecret[];
+  /** Warm workers never retired for idleness (a floor; workers start on first use). */
+  readonly minWarm: number;
+  /** An idle worker above minWarm exits after this long (scale to zero). */
+  readonly idleTimeoutMs: number;
+  /** A worker is replaced after this many invocations; 0 = never. */
+  readonly maxInvocations: number;
 }
 
 export interface FunctionSecret {

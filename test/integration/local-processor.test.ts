@@ -23,7 +23,7 @@ function definition(dir: string, name: string, manifest: Partial<FunctionManifes
   const folder = join(dir, name);
   const entry = ['index.mjs', 'index.js'].map((f) => join(folder, f)).find((f) => existsSync(f));
   if (!entry) throw new Error(`fixture ${name} has no index file`);
-  return { name, entry, readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], secrets: [], ...manifest } };
+  return { name, entry, readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, ...manifest } };
 }
 
 function catalogOf(definitions: FunctionDefinition[]): FunctionCatalog {
@@ -264,5 +264,45 @@ describe('local processor shutdown', () => {
     } finally {
       await rm(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('local processor lifecycle', () => {
+  const withProcessor = async (manifest: Partial<FunctionManifest>, work: (p: ReturnType<typeof createLocalProcessor>) => Promise<void>) => {
+    const root = await mkdtemp(join(tmpdir(), 'sb-life-'));
+    const local = createLocalProcessor({ functions: catalogOf([definition(functionsDir, 'thrower', manifest)]), logger: pino({ level: 'silent' }), tmpRoot: root });
+    try {
+      await work(local);
+    } finally {
+      await local.close(0);
+      await rm(root, { recursive: true, force: true });
+    }
+  };
+  const workerOf = async (p: ReturnType<typeof createLocalProcessor>) => value(await p.invoke(invocation('thrower'))).worker;
+  const idle = (ms: number) => new Promise((r) => setTimeout(r, ms)); // idleness is what is under test
+
+  it('recycles a worker after maxInvocations', async () => {
+    await withProcessor({ maxInvocations: 2 }, async (p) => {
+      const [a, b, c] = [await workerOf(p), await workerOf(p), await workerOf(p)];
+      expect(b).toBe(a);
+      expect(c).not.toBe(a);
+    });
+  });
+
+  it('lets an idle worker exit after idleTimeout (scale to zero), and the next invocation starts a fresh one', async () => {
+    await withProcessor({ idleTimeoutMs: 150 }, async (p) => {
+      const first = await workerOf(p);
+      expect(await workerOf(p)).toBe(first); // warm while used
+      await idle(600);
+      expect(await workerOf(p)).not.toBe(first);
+    });
+  });
+
+  it('keeps minWarm workers however long they are idle', async () => {
+    await withProcessor({ idleTimeoutMs: 150, minWarm: 1 }, async (p) => {
+      const first = await workerOf(p);
+      await idle(600);
+      expect(await workerOf(p)).toBe(first);
+    });
   });
 });
