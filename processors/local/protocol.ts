@@ -24,6 +24,8 @@ export interface WireError {
 
 export type ParentMessage =
   | { readonly type: 'load'; readonly entry: string; readonly functionName: string }
+  /** Retired while idle: run the module's `shutdown()` if it has one, then exit. */
+  | { readonly type: 'shutdown' }
   | {
       readonly type: 'invoke';
       readonly invocationId: string;

@@ -97,9 +97,16 @@ async function loadCommonJs(entry: string): Promise<unknown> {
   return module.exports;
 }
 
+/** The module's optional lifecycle hooks (Lambda-style): init once per worker, shutdown once. */
+let hooks: { init?: unknown; shutdown?: unknown } = {};
+
 async function importEntry(entry: string): Promise<unknown> {
   try {
-    return (await import(pathToFileURL(entry).href) as { default?: unknown }).default;
+    const namespace = (await import(pathToFileURL(entry).href)) as { default?: unknown; init?: unknown; shutdown?: unknown };
+    // CommonJS through import(): the hooks are properties of module.exports, i.e. of default.
+    const cjs = namespace.default as { init?: unknown; shutdown?: unknown } | undefined;
+    hooks = { init: namespace.init ?? cjs?.init, shutdown: namespace.shutdown ?? cjs?.shutdown };
+    return namespace.default;
   } catch (error) {
     if (!(entry.endsWith('.js') && error instanceof ReferenceError && commonJsInEsmScope.test(error.message))) throw error;
     // Top-level code before the failing line has run once already; functions rarely have any.
@@ -123,6 +130,8 @@ async function load(entry: string): Promise<void> {
       throw new TypeError(`the module has no default export function: write \`export default async function (event, context) {…}\` or \`module.exports = async (event, context) => {…}\``);
     }
     handler = exported as Handler;
+    // Init once per worker, before the first invocation; a throw here is a load failure.
+    if (typeof hooks.init === 'function') await (hooks.init as () => unknown)();
     send({ type: 'loaded' });
   } catch (error) {
     // A worker that failed to load is discarded, so it exits once the parent has the message.
@@ -154,6 +163,17 @@ async function invoke(invocationId: string, event: unknown, wire: WireContext): 
   }
 }
 
+/** Retired while idle: give the module its `shutdown()` (the parent bounds how long), then go. */
+async function shutdown(): Promise<void> {
+  try {
+    if (typeof hooks.shutdown === 'function') await (hooks.shutdown as () => unknown)();
+  } catch (error) {
+    console.error('shutdown() failed:', error);
+  } finally {
+    process.exit(0);
+  }
+}
+
 routeConsole();
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'load') {
@@ -161,6 +181,7 @@ process.on('message', (message: ParentMessage) => {
     void load(message.entry);
   }
   else if (message.type === 'invoke') void invoke(message.invocationId, message.event, message.context);
+  else if (message.type === 'shutdown') void shutdown();
 });
 // The appliance is gone: a worker never outlives it (it could not report to anyone), and
 // as the appliance may have died without cleaning up, it removes its own temp dir.

@@ -26,6 +26,9 @@ export interface WorkerSettings {
   readonly bubblewrap: () => Promise<string | undefined>;
 }
 
+/** How long an idle worker's `shutdown()` may run before the worker is killed anyway. */
+export const shutdownGraceMs = 2_000;
+
 /** Why the appliance killed a worker: decides what a running invocation is told. */
 export type StopReason = 'timeout' | 'shutdown' | 'retired';
 
@@ -99,10 +102,20 @@ export class FunctionWorker {
     return this.#call('invoke', invocation, { type: 'invoke', invocationId, event, context });
   }
 
-  /** SIGKILL: a function gets no say in being stopped. A running invocation is told why. */
+  /**
+   * SIGKILL: a function gets no say in being stopped, and a running invocation is told why.
+   * An idle worker retired for idleness or recycling first gets to run its module's
+   * `shutdown()`, for at most `shutdownGraceMs`.
+   */
   stop(reason: StopReason): void {
     if (!this.alive) return;
     this.#stopReason = reason;
+    if (reason === 'retired' && !this.#pending && this.#child?.connected) {
+      this.#child.send({ type: 'shutdown' } satisfies ParentMessage, () => undefined);
+      const child = this.#child;
+      setTimeout(() => child.kill('SIGKILL'), shutdownGraceMs).unref();
+      return;
+    }
     this.#child?.kill('SIGKILL');
   }
 

@@ -306,3 +306,36 @@ describe('local processor lifecycle', () => {
     });
   });
 });
+
+describe('local processor lifecycle hooks', () => {
+  it('runs init() once per worker before the first invocation, and shutdown() when an idle worker retires', async () => {
+    const reports: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        reports.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const root = await mkdtemp(join(tmpdir(), 'sb-hooks-'));
+    const local = createLocalProcessor({
+      functions: catalogOf([definition(functionsDir, 'lifecycle', { idleTimeoutMs: 150 })]),
+      logger: pino({ level: 'silent' }),
+      tmpRoot: root,
+    });
+    try {
+      expect(value(await local.invoke(invocation('lifecycle', { url }))).inits).toBe(1);
+      expect(value(await local.invoke(invocation('lifecycle', { url }))).inits).toBe(1);
+      const deadline = Date.now() + 10_000;
+      while (!reports.includes('shutdown') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(reports).toEqual(['shutdown']);
+    } finally {
+      await local.close(0);
+      server.close();
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
