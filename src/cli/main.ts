@@ -4,6 +4,7 @@
 
 import { Command } from 'commander';
 import { registerDlqCommands } from './dlq-commands.js';
+import { registerFunctionsCommands } from './functions-commands.js';
 import { runCommand } from './run-command.js';
 import { sendCommand } from './send-command.js';
 import { registerSimCommands } from './sim-command.js';
@@ -45,6 +46,7 @@ program
   .action((opts) => runCommand(() => sendCommand(opts)));
 
 registerDlqCommands(program, configOption);
+registerFunctionsCommands(program, configOption);
 registerSimCommands(program);
 
 await program.parseAsync(process.argv);

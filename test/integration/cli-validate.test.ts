@@ -75,4 +75,26 @@ sources:
     expect(result.stderr).toContain('SB_APPLIANCE_NOT_RUNNING');
     expect(result.stderr).toContain('switchboard start');
   });
+
+  it('functions list shows each function with its manifest, and functions invoke runs one in its sandbox', async () => {
+    fixture = await createFixture({
+      functions: {
+        'greet.mjs': 'export default async (event) => ({ hello: event.data.name, secretSeen: process.env.TOKEN ?? null });',
+        'greet.yaml': 'env: { TOKEN: "not-shown" }\ntimeout: 5s\n',
+      },
+      yamlBody: 'subscriptions:\n  - { name: greetings, function: greet }\n',
+    });
+    const list = await runCli(['functions', 'list', '--json', '--config', fixture.configFile]);
+    expect(list.exitCode).toBe(0);
+    const [greet] = JSON.parse(list.stdout) as Record<string, unknown>[];
+    expect(greet).toMatchObject({ name: 'greet', runtime: 'node', timeoutMs: 5_000, env: ['TOKEN'], subscriptions: ['greetings'] });
+    expect(list.stdout).not.toContain('not-shown');
+
+    const { writeFile } = await import('node:fs/promises');
+    const eventFile = `${fixture.dir}/event.json`;
+    await writeFile(eventFile, JSON.stringify({ specversion: '1.0', id: 'e1', source: '/t', type: 't', data: { name: 'ops' } }));
+    const invoked = await runCli(['functions', 'invoke', 'greet', '--event', eventFile, '--json', '--config', fixture.configFile]);
+    expect(invoked.exitCode).toBe(0);
+    expect(JSON.parse(invoked.stdout)).toMatchObject({ ok: true, result: { hello: 'ops', secretSeen: 'not-shown' } });
+  });
 });

@@ -1,0 +1,91 @@
+// `switchboard functions list` (what is in the functions folder, as the appliance reads it)
+// and `switchboard functions invoke <name> --event file.json` (run one function once, in
+// the same sandboxed worker the appliance uses, without an appliance or a bus).
+
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { createLocalProcessor } from '../../processors/local/index.js';
+import { loadSwitchboard } from '../config/load.js';
+import { InvalidEventError } from '../errors.js';
+import { validateCloudEvent } from '../events/validate.js';
+import type { FunctionDefinition } from '../runtime/function-definition.js';
+import { runCommand } from './run-command.js';
+
+interface Common {
+  config?: string;
+  json?: boolean;
+}
+
+export function registerFunctionsCommands(program: Command, configOption: readonly [string, string]): void {
+  const functions = program.command('functions').description('the functions in the functions folder');
+
+  functions.command('list')
+    .description('list every function with its runtime and manifest (secret values and env values are not shown)')
+    .option(...configOption)
+    .option('--json', 'print JSON')
+    .action((opts: Common) =>
+      runCommand(async () => {
+        const { config, functions: catalog } = await loadSwitchboard({ configPath: opts.config });
+        const rows = catalog.names().map((name) => describe(catalog.get(name)!, config.subscriptions.filter((s) => s.function === name).map((s) => s.name)));
+        process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : table(rows));
+      }),
+    );
+
+  functions.command('invoke <name>')
+    .description('run one function once on an event, in its sandboxed worker, and print the outcome')
+    .option(...configOption)
+    .requiredOption('-e, --event <file>', 'a CloudEvent in JSON format')
+    .option('--json', 'print JSON')
+    .action((name: string, opts: Common & { event: string }) =>
+      runCommand(async () => {
+        const { config, functions: catalog } = await loadSwitchboard({ configPath: opts.config });
+        const event = validateCloudEvent(await readEvent(opts.event));
+        const processor = createLocalProcessor({ functions: catalog, logger: pino({ level: 'info' }, pino.destination(2)), maxWorkersPerFunction: 1 });
+        try {
+          const definition = catalog.get(name);
+          const outcome = await processor.invoke({
+            invocationId: randomUUID(), functionName: name, subscription: '(switchboard functions invoke)', event, attempt: 1,
+            timeoutMs: definition?.manifest.timeoutMs ?? config.functions.defaultTimeoutMs,
+          });
+          process.stdout.write(opts.json ? `${JSON.stringify(outcome)}\n` : `${outcome.ok ? 'succeeded' : `failed: ${outcome.error.code}: ${outcome.error.message}`} in ${Math.round(outcome.durationMs)} ms\n${outcome.ok ? `${JSON.stringify(outcome.result ?? null, null, 2)}\n` : ''}`);
+          if (!outcome.ok) process.exitCode = 1;
+        } finally {
+          await processor.close(0);
+        }
+      }),
+    );
+}
+
+function describe(fn: FunctionDefinition, subscriptions: string[]) {
+  const m = fn.manifest;
+  return {
+    name: fn.name,
+    runtime: 'node',
+    entry: fn.entry,
+    manifest: fn.manifestFile ?? null,
+    timeoutMs: m.timeoutMs,
+    memoryMb: m.memoryMb,
+    env: Object.keys(m.env),
+    secrets: m.secrets.map((s) => s.name),
+    subscriptions,
+  };
+}
+
+function table(rows: ReturnType<typeof describe>[]): string {
+  if (rows.length === 0) return 'no functions in the functions folder\n';
+  return rows
+    .map((r) => `${r.name}  (${r.runtime}, ${r.entry})\n  timeout ${r.timeoutMs / 1000}s, memory ${r.memoryMb} MB` +
+      `${r.env.length ? `, env ${r.env.join(' ')}` : ''}${r.secrets.length ? `, secrets ${r.secrets.join(' ')}` : ''}\n` +
+      `  subscriptions: ${r.subscriptions.join(', ') || '(none)'}\n`)
+    .join('');
+}
+
+async function readEvent(file: string): Promise<Record<string, unknown>> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new InvalidEventError(`${file} is not a JSON CloudEvent: ${(err as Error).message}`);
+  }
+}
