@@ -17,8 +17,10 @@ import { findOnPath } from '../../src/bus/find-on-path.js';
 export const unsetPwdMarker = 'SWITCHBOARD_UNSET_PWD';
 
 /** Arguments that run `command` inside the sandbox, the temp dir writable. */
-export function bubblewrapArgs(tempDir: string): string[] {
+export function bubblewrapArgs(tempDir: string, options: { network?: boolean } = {}): string[] {
   return [
+    // network: false — a namespace of its own with only a loopback nobody listens on.
+    ...(options.network === false ? ['--unshare-net'] : []),
     '--ro-bind', '/', '/',
     '--dev', '/dev',
     '--proc', '/proc',

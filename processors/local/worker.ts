@@ -128,12 +128,17 @@ export class FunctionWorker {
       const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths([...readablePaths, ...secretFiles]), tempDir };
       const secretEnv = await readSecrets(manifest.secrets);
       const bwrap = await this.#settings.bubblewrap();
+      if (!bwrap && !manifest.network) {
+        // The permission model cannot take the network away: without bubblewrap a promise
+        // of no network cannot be kept, so the function does not run at all.
+        throw new Error('its manifest says network: false, which needs bubblewrap (sudo apt-get install -y bubblewrap)');
+      }
       if (this.#stopReason) throw new Error('the appliance is shutting down');
       const nodeArgs = buildExecArgv(paths, { memoryMb: manifest.memoryMb });
       this.#child = fork(this.#settings.workerMain, [], {
         // fork runs `execPath ...execArgv workerMain`; through bwrap that is
         // `bwrap <sandbox> -- node <node flags> workerMain`, the IPC channel inherited.
-        ...(bwrap ? { execPath: bwrap, execArgv: [...bubblewrapArgs(tempDir), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
+        ...(bwrap ? { execPath: bwrap, execArgv: [...bubblewrapArgs(tempDir, { network: manifest.network }), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
         env: { ...buildWorkerEnv({ ...manifest.env, ...secretEnv }, tempDir), ...(bwrap && !('PWD' in manifest.env) ? { [unsetPwdMarker]: '1' } : {}) },
         cwd: dirname(entry),
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -17,6 +17,8 @@ export interface FunctionManifest {
   readonly idleTimeoutMs: number;
   /** A worker is replaced after this many invocations; 0 = never. */
   readonly maxInvocations: number;
+  /** false: no network at all (needs bubblewrap). Default true: functions call APIs. */
+  readonly network: boolean;
 }
 
 export interface FunctionSecret {

@@ -31,6 +31,7 @@ export const manifestSchema: JsonSchema = {
     timeout: { $ref: '#/$defs/duration', description: `How long one invocation may run, at most ${maxFunctionTimeout}. Default functions.timeout.` },
     memory: { type: 'integer', minimum: 32, maximum: 16384, description: 'Memory limit of a worker, in MB. Default functions.memory.' },
     triggers: { type: 'array', items: { $ref: '#/$defs/trigger' }, description: 'Subscriptions to this function.' },
+    network: { type: 'boolean', description: 'false: the function gets no network at all (its own network namespace; needs bubblewrap, else it does not run). Default true.' },
     minWarm: { type: 'integer', minimum: 0, maximum: 64, description: 'Warm workers kept however idle (workers start on first use). Default 0: scale to zero.' },
     idleTimeout: { $ref: '#/$defs/duration', description: 'An idle worker above minWarm exits after this long. Default 5m.' },
     maxInvocations: { type: 'integer', minimum: 0, description: 'Replace a worker after this many invocations (a leak kept in check). Default 0: never.' },
@@ -61,6 +62,7 @@ interface WrittenManifest {
   memory?: number;
   triggers?: WrittenSubscription[];
   secrets?: string[];
+  network?: boolean;
   minWarm?: number;
   idleTimeout?: string;
   maxInvocations?: number;
@@ -71,7 +73,7 @@ export const defaultIdleTimeout = '5m';
 export function defaultManifest(functions: FunctionsConfig): FunctionManifest {
   return {
     env: {}, timeoutMs: functions.defaultTimeoutMs, memoryMb: functions.defaultMemoryMb, triggers: [], secrets: [],
-    minWarm: 0, idleTimeoutMs: parseDuration(defaultIdleTimeout), maxInvocations: 0,
+    minWarm: 0, idleTimeoutMs: parseDuration(defaultIdleTimeout), maxInvocations: 0, network: true,
   };
 }
 
@@ -103,6 +105,7 @@ function resolveManifest(yaml: YamlFile, written: WrittenManifest, functions: Fu
     minWarm: written.minWarm ?? 0,
     idleTimeoutMs: parseDuration(written.idleTimeout ?? defaultIdleTimeout),
     maxInvocations: written.maxInvocations ?? 0,
+    network: written.network ?? true,
   };
   return { manifest: { env, timeoutMs, memoryMb: written.memory ?? functions.defaultMemoryMb, triggers, secrets, ...lifecycle }, problems };
 }

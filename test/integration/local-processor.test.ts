@@ -23,7 +23,7 @@ function definition(dir: string, name: string, manifest: Partial<FunctionManifes
   const folder = join(dir, name);
   const entry = ['index.mjs', 'index.js'].map((f) => join(folder, f)).find((f) => existsSync(f));
   if (!entry) throw new Error(`fixture ${name} has no index file`);
-  return { name, entry, readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, ...manifest } };
+  return { name, entry, readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, network: true, ...manifest } };
 }
 
 function catalogOf(definitions: FunctionDefinition[]): FunctionCatalog {
@@ -243,6 +243,20 @@ describe('local processor sandbox', () => {
 
   it('allows outbound network calls', async () => {
     expect(await probe({ probe: 'fetch', url })).toEqual({ allowed: true, value: 'pong' });
+  });
+
+  it('cannot reach the network at all when its manifest says network: false', async () => {
+    const offline = createLocalProcessor({
+      functions: catalogOf([{ ...definition(functionsDir, 'sandbox', { network: false }), name: 'offline' }]),
+      logger: pino({ level: 'silent' }),
+      tmpRoot,
+    });
+    try {
+      const outcome = value(await offline.invoke(invocation('offline', { probe: 'fetch', url })));
+      expect(outcome).toMatchObject({ allowed: false });
+    } finally {
+      await offline.close(0);
+    }
   });
 });
 

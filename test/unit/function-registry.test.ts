@@ -27,7 +27,7 @@ describe('the function registry', () => {
     expect(catalog.names()).toEqual(['audit', 'enrich', 'notify', 'tag']);
     expect(catalog.get('notify')).toEqual({
       name: 'notify', entry: join(dir, 'notify.js'), readablePaths: [join(dir, 'notify.js')],
-      manifest: { env: {}, timeoutMs: 60_000, memoryMb: 256, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0 },
+      manifest: { env: {}, timeoutMs: 60_000, memoryMb: 256, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, network: true },
     });
     expect(catalog.get('enrich')).toMatchObject({ entry: join(dir, 'enrich/index.js'), readablePaths: [join(dir, 'enrich')] });
     expect(catalog.get('tag')!.entry).toBe(join(dir, 'tag/index.mjs'));
@@ -46,7 +46,7 @@ describe('the function registry', () => {
     expect(catalog.get('notify')).toMatchObject({
       manifestFile: join(dir, 'notify.yaml'),
       readablePaths: [join(dir, 'notify.js')], // not the sidecar: it may hold secrets the function gets through env
-      manifest: { env: { WEBHOOK: 'https://chat.example/hook', RETRIES: '3', DRY_RUN: 'false' }, timeoutMs: 10_000, memoryMb: 256, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0 },
+      manifest: { env: { WEBHOOK: 'https://chat.example/hook', RETRIES: '3', DRY_RUN: 'false' }, timeoutMs: 10_000, memoryMb: 256, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, network: true },
     });
     expect(catalog.get('enrich')!.manifest).toMatchObject({
       timeoutMs: 60_000, memoryMb: 1024,
