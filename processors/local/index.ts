@@ -79,7 +79,8 @@ export function createLocalProcessor(options: LocalProcessorOptions): Processor 
       pool.retire();
       retired.add(pool);
     }
-    const fresh = new FunctionPool(definition, settings.maxWorkersPerFunction, spawn);
+    // The function's own concurrency, else the appliance-wide functions.maxWorkers.
+    const fresh = new FunctionPool(definition, definition.manifest.concurrency ?? settings.maxWorkersPerFunction, spawn);
     pools.set(definition.name, fresh);
     return fresh;
   }

@@ -19,6 +19,8 @@ export interface FunctionManifest {
   readonly maxInvocations: number;
   /** false: no network at all (needs bubblewrap). Default true: functions call APIs. */
   readonly network: boolean;
+  /** Invocations of this function running at once (its warm workers at most); unset = functions.maxWorkers. */
+  readonly concurrency?: number;
 }
 
 export interface FunctionSecret {

@@ -31,6 +31,10 @@ export const manifestSchema: JsonSchema = {
     timeout: { $ref: '#/$defs/duration', description: `How long one invocation may run, at most ${maxFunctionTimeout}. Default functions.timeout.` },
     memory: { type: 'integer', minimum: 32, maximum: 16384, description: 'Memory limit of a worker, in MB. Default functions.memory.' },
     triggers: { type: 'array', items: { $ref: '#/$defs/trigger' }, description: 'Subscriptions to this function.' },
+    concurrency: {
+      type: 'integer', minimum: 1, maximum: 256,
+      description: 'Invocations of this function running at once, each in its own worker; more wait, unacknowledged and kept alive on the bus, until one is free. Default functions.maxWorkers.',
+    },
     network: { type: 'boolean', description: 'false: the function gets no network at all (its own network namespace; needs bubblewrap, else it does not run). Default true.' },
     minWarm: { type: 'integer', minimum: 0, maximum: 64, description: 'Warm workers kept however idle (workers start on first use). Default 0: scale to zero.' },
     idleTimeout: { $ref: '#/$defs/duration', description: 'An idle worker above minWarm exits after this long. Default 5m.' },
@@ -63,6 +67,7 @@ interface WrittenManifest {
   triggers?: WrittenSubscription[];
   secrets?: string[];
   network?: boolean;
+  concurrency?: number;
   minWarm?: number;
   idleTimeout?: string;
   maxInvocations?: number;
@@ -106,6 +111,7 @@ function resolveManifest(yaml: YamlFile, written: WrittenManifest, functions: Fu
     idleTimeoutMs: parseDuration(written.idleTimeout ?? defaultIdleTimeout),
     maxInvocations: written.maxInvocations ?? 0,
     network: written.network ?? true,
+    ...(written.concurrency === undefined ? {} : { concurrency: written.concurrency }),
   };
   return { manifest: { env, timeoutMs, memoryMb: written.memory ?? functions.defaultMemoryMb, triggers, secrets, ...lifecycle }, problems };
 }

@@ -187,6 +187,16 @@ describe('local processor', () => {
     expect(mine[2]).toMatchObject({ level: 40 });
   });
 
+  it("runs no more invocations of a function at once than its manifest's concurrency", async () => {
+    const local = createLocalProcessor({ functions: catalogOf([definition(functionsDir, 'slow', { concurrency: 1 })]), logger: pino({ level: 'silent' }), tmpRoot, maxWorkersPerFunction: 4 });
+    try {
+      const outcomes = await Promise.all([1, 2, 3].map(() => local.invoke(invocation('slow', { ms: 100 }))));
+      expect(new Set(outcomes.map((o) => value(o).worker)).size).toBe(1);
+    } finally {
+      await local.close(0);
+    }
+  });
+
   it('runs 4 parallel invocations on at most 2 workers', async () => {
     const outcomes = await Promise.all([1, 2, 3, 4].map(() => processor.invoke(invocation('slow', { ms: 300 }))));
     const pids = new Set(outcomes.map((o) => value(o).worker));
