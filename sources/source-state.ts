@@ -26,3 +26,45 @@ export class SourceStateTracker {
     else this.#logger.info(fields, `source ${state}`);
   }
 }
+
+/**
+ * What every source with work after its abort shares: its state, and the `stopped` promise
+ * the appliance waits on (bounded) before it closes the bus.
+ */
+export class SourceLifecycle {
+  readonly state: SourceStateTracker;
+  readonly stopped: Promise<void>;
+  readonly #logger: Logger;
+  #resolve!: () => void;
+
+  constructor(logger: Logger) {
+    this.#logger = logger;
+    this.state = new SourceStateTracker(logger);
+    this.stopped = new Promise<void>((resolve) => (this.#resolve = resolve));
+  }
+
+  /** The source has finished its work after the abort (or never started). */
+  finish(): void {
+    this.#resolve();
+  }
+
+  /** For start(): a signal aborted before the start leaves the source stopped at once. */
+  abortedBeforeStart(signal: AbortSignal): boolean {
+    if (!signal.aborted) return false;
+    this.state.set('stopped');
+    this.finish();
+    return true;
+  }
+
+  /** Follows a source's run loop: it ending is the source stopping; it throwing, a bug made visible. */
+  follow(run: Promise<void>, what: string): void {
+    void run.then(
+      () => this.finish(),
+      (err: unknown) => {
+        this.#logger.error({ err }, `${what} stopped unexpectedly`);
+        this.state.set('degraded', `stopped unexpectedly: ${(err as Error).message}`);
+        this.finish();
+      },
+    );
+  }
+}

@@ -7,7 +7,7 @@
 
 import { createTask, type ScheduledTask, type TaskContext } from 'node-cron';
 import type { Dispatch, Source, SourceDeps, SourceType } from '../source.js';
-import { SourceStateTracker } from '../source-state.js';
+import { SourceLifecycle } from '../source-state.js';
 import { cronSchema, defaultEventType, validateCronConfig, type CronConfig } from './schema.js';
 import { TickDelivery, type DeliveryTuning } from './tick-delivery.js';
 import { tickId } from './tick.js';
@@ -39,21 +39,16 @@ export interface CronSource extends Source {
 
 export function createCronSource(config: CronConfig, deps: SourceDeps, tuning: Partial<CronTuning> = {}): CronSource {
   const t: CronTuning = Object.freeze({ ...cronTuning(), ...tuning });
-  const state = new SourceStateTracker(deps.logger);
+  const life = new SourceLifecycle(deps.logger);
+  const state = life.state;
   const deliveries = new Set<Promise<void>>();
-  let stopped!: () => void;
-  const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve));
   return {
     name: config.name,
     type: 'cron',
-    stopped: stoppedPromise,
+    stopped: life.stopped,
     health: () => state.health(),
     async start(dispatch: Dispatch, signal: AbortSignal): Promise<void> {
-      if (signal.aborted) {
-        state.set('stopped');
-        stopped();
-        return;
-      }
+      if (life.abortedBeforeStart(signal)) return;
       const options = { name: config.name, type: config.eventType ?? defaultEventType, ...(config.data === undefined ? {} : { data: config.data }) };
       const delivery = new TickDelivery(options, dispatch, deps, state, t);
       let task: ScheduledTask | undefined;
@@ -85,7 +80,7 @@ export function createCronSource(config: CronConfig, deps: SourceDeps, tuning: P
           .then(() => Promise.all(deliveries))
           .then(() => {
             state.set('stopped');
-            stopped();
+            life.finish();
           });
       };
       await task.start();

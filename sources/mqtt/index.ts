@@ -9,7 +9,7 @@
 // that survives redelivery.
 
 import type { Dispatch, Source, SourceDeps, SourceType } from '../source.js';
-import { SourceStateTracker } from '../source-state.js';
+import { SourceLifecycle } from '../source-state.js';
 import { createReceive } from './receive.js';
 import { mqttSchema, validateMqttConfig, type MqttConfig } from './schema.js';
 import { clientOptions, readTls, resolveSettings, type TlsMaterial } from './settings.js';
@@ -33,26 +33,21 @@ export interface MqttSource extends Source {
 export function createMqttSource(config: MqttConfig, deps: SourceDeps, tuning: Partial<MqttTuning> = {}): MqttSource {
   const settings = resolveSettings(config);
   const t: MqttTuning = Object.freeze({ ...mqttTuning(), ...tuning });
-  const state = new SourceStateTracker(deps.logger);
-  let stopped!: () => void;
-  const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve));
+  const life = new SourceLifecycle(deps.logger);
+  const state = life.state;
   return {
     name: config.name,
     type: 'mqtt',
-    stopped: stoppedPromise,
+    stopped: life.stopped,
     health: () => state.health(),
     async start(dispatch: Dispatch, signal: AbortSignal): Promise<void> {
-      if (signal.aborted) {
-        state.set('stopped');
-        stopped();
-        return;
-      }
+      if (life.abortedBeforeStart(signal)) return;
       let tls: TlsMaterial | undefined;
       try {
         tls = await readTls(settings.tls);
       } catch (err) {
         state.set('degraded', (err as Error).message);
-        stopped();
+        life.finish();
         throw err;
       }
       if (settings.tls?.insecure) {
@@ -62,11 +57,7 @@ export function createMqttSource(config: MqttConfig, deps: SourceDeps, tuning: P
       const loop = new MqttSourceLoop(settings, clientOptions(settings, tls, t.connectTimeoutMs), receive, deps, t, state);
       // Resolves at the first attempt's outcome: the appliance does not wait for a broker.
       const attempted = new Promise<void>((resolve) => (loop.onAttempted = resolve));
-      void loop.run(signal).then(stopped, (err: unknown) => {
-        deps.logger.error({ err }, 'mqtt source stopped unexpectedly');
-        state.set('degraded', `stopped unexpectedly: ${(err as Error).message}`);
-        stopped();
-      });
+      life.follow(loop.run(signal), 'mqtt source');
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([attempted, new Promise<void>((resolve) => (timer = setTimeout(resolve, t.startWaitMs)))]);
       clearTimeout(timer);

@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import type { Dispatch, Source, SourceDeps, SourceType } from '../source.js';
-import { SourceStateTracker } from '../source-state.js';
+import { SourceLifecycle } from '../source-state.js';
 import { createEndpoint, type TlsTrust } from './endpoint.js';
 import { validateVcenterConfig, vcenterDefaults, vcenterSchema, type VcenterConfig } from './schema.js';
 import { SourceLoop } from './source-loop.js';
@@ -29,37 +29,28 @@ export interface VcenterSource extends Source {
 export function createVcenterSource(config: VcenterConfig, deps: SourceDeps, tuning: Partial<VcenterTuning> = {}): VcenterSource {
   const options = Object.freeze({ ...vcenterDefaults(), ...config });
   const t: VcenterTuning = Object.freeze({ ...vcenterTuning(), ...tuning });
-  const state = new SourceStateTracker(deps.logger);
-  let stopped!: () => void;
-  const stoppedPromise = new Promise<void>((resolve) => (stopped = resolve));
+  const life = new SourceLifecycle(deps.logger);
+  const state = life.state;
   return {
     name: config.name,
     type: 'vcenter',
-    stopped: stoppedPromise,
+    stopped: life.stopped,
     health: () => state.health(),
     async start(dispatch: Dispatch, signal: AbortSignal): Promise<void> {
-      if (signal.aborted) {
-        state.set('stopped');
-        stopped();
-        return;
-      }
+      if (life.abortedBeforeStart(signal)) return;
       let tls: TlsTrust;
       try {
         tls = await readTrust(options, deps);
       } catch (err) {
         state.set('degraded', (err as Error).message);
-        stopped();
+        life.finish();
         throw err;
       }
       const endpoint = createEndpoint(options.url, options.username, options.password, options.auth, tls);
       const loop = new SourceLoop(options, endpoint, deps, t, state, dispatch);
       // Resolves at the first attempt's outcome: the appliance does not wait for a vCenter.
       const attempted = new Promise<void>((resolve) => (loop.onAttempted = resolve));
-      void loop.run(signal).then(stopped, (err: unknown) => {
-        deps.logger.error({ err }, 'vcenter source stopped unexpectedly');
-        state.set('degraded', `stopped unexpectedly: ${(err as Error).message}`);
-        stopped();
-      });
+      life.follow(loop.run(signal), 'vcenter source');
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([attempted, new Promise<void>((resolve) => (timer = setTimeout(resolve, t.startWaitMs)))]);
       clearTimeout(timer);
