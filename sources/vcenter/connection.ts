@@ -63,6 +63,8 @@ export class Connection {
   #listen(onFrame: (frame: ServerFrame) => void): void {
     const ws = this.#ws;
     ws.on('unexpected-response', (request, response) => {
+      // Destroying the request may abort the response: that error is expected, not a crash.
+      response.on('error', () => undefined);
       response.resume();
       request.destroy();
       this.#end({ kind: 'refused', status: response.statusCode ?? 0 });

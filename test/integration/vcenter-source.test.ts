@@ -169,6 +169,8 @@ class FakeVcenter {
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A client that hangs up on a refused upgrade resets the socket: expected, not a failure.
+    socket.on('error', () => undefined);
     const url = new URL(req.url ?? '/', 'http://x');
     const session = req.headers['vmware-api-session-id'];
     const authorized = (typeof session === 'string' && this.sessions.has(session)) || this.#basicOk(req.headers.authorization);
