@@ -22,9 +22,25 @@ export interface InvocationError {
   readonly stack?: string;
 }
 
+/** One line the function wrote during the invocation (context.log, console, stdout, stderr). */
+export interface CapturedLine {
+  /** ISO time the line arrived. */
+  readonly at: string;
+  readonly stream: 'log' | 'stdout' | 'stderr';
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly msg: string;
+}
+
+/** What a function said while it ran, bounded: the invocation record keeps it. */
+export interface CapturedOutput {
+  readonly lines: readonly CapturedLine[];
+  /** Lines or characters dropped past the bound. */
+  readonly truncated: boolean;
+}
+
 export type InvocationOutcome =
-  | { readonly ok: true; readonly result: unknown; readonly durationMs: number }
-  | { readonly ok: false; readonly error: InvocationError; readonly durationMs: number };
+  | { readonly ok: true; readonly result: unknown; readonly durationMs: number; readonly output?: CapturedOutput }
+  | { readonly ok: false; readonly error: InvocationError; readonly durationMs: number; readonly output?: CapturedOutput };
 
 export interface Processor {
   readonly kind: string;

@@ -46,10 +46,13 @@ function definedOnly<T extends object>(options: T): Partial<T> {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-/** Whether workers started for `a` are fit to run `b` (cheap when it is the same object). */
+/**
+ * Whether workers started for `a` are fit to run `b`: same files and manifest (the version
+ * hashes both) and same settings from the appliance's config (defaults, secrets folder).
+ */
 function sameWorkerSetup(a: FunctionDefinition, b: FunctionDefinition): boolean {
   if (a === b) return true;
-  const setup = (d: FunctionDefinition) => JSON.stringify([d.entry, d.readablePaths, d.manifest.env, d.manifest.memoryMb]);
+  const setup = (d: FunctionDefinition) => JSON.stringify([d.version, d.entry, d.readablePaths, d.manifest]);
   return setup(a) === setup(b);
 }
 

@@ -21,7 +21,7 @@ export interface WrittenConfig {
     retention?: { events?: WrittenRetention; deadLetter?: WrittenRetention };
   };
   http?: { listen?: string };
-  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string };
+  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string; sandbox?: 'required' | 'best-effort' };
   log?: { level?: LogConfig['level'] };
   shutdownTimeout?: string;
   sources?: SourceConfig[];
@@ -102,6 +102,7 @@ export function resolveConfig(yaml: YamlFile, written: WrittenConfig, baseDir: s
       maxWorkersPerFunction: written.functions?.maxWorkers ?? f.maxWorkers,
       maxChainDepth: written.functions?.maxChainDepth ?? f.maxChainDepth,
       secretsDir: isAbsolute(secretsDir) ? secretsDir : resolve(baseDir, secretsDir),
+      sandbox: written.functions?.sandbox ?? f.sandbox,
     },
     log: { level: written.log?.level ?? configDefaults.log.level },
     shutdownTimeoutMs: parseDuration(written.shutdownTimeout ?? configDefaults.shutdownTimeout),

@@ -102,6 +102,10 @@ export function buildConfigSchema(types: Record<string, SourceType<never>> = sou
           type: 'string', minLength: 1, default: f.secretsDir,
           description: "Folder of secret files: a function's manifest lists the ones it may have (secrets: [name]); no other function can read them. Default /etc/switchboard/secrets.",
         },
+        sandbox: {
+          enum: ['required', 'best-effort'], default: f.sandbox,
+          description: 'required (default): Python, shell and other executables run only inside bubblewrap and are refused without it. best-effort: without bubblewrap they run unsandboxed, with a warning.',
+        },
         maxChainDepth: {
           type: 'integer', minimum: 1, maximum: 64, default: f.maxChainDepth,
           description: 'How many functions deep a chain of events returned by functions may go; a deeper event is dead-lettered instead of published (loop protection). Default 8.',

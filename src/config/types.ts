@@ -58,6 +58,11 @@ export interface FunctionsConfig {
   readonly maxChainDepth: number;
   /** Where `secrets: [name]` of a manifest are read from: <secretsDir>/<name>. */
   readonly secretsDir: string;
+  /**
+   * required: executables (Python, shell, binaries) run only inside bubblewrap; without it
+   * they are refused. best-effort: without bubblewrap they run unsandboxed, with a warning.
+   */
+  readonly sandbox: 'required' | 'best-effort';
 }
 
 export interface LogConfig {

@@ -10,6 +10,8 @@ import type { FunctionDefinition } from './function-definition.js';
 
 /** The syntax error of a function's module, or undefined when it parses. */
 export async function checkFunctionSyntax(fn: FunctionDefinition): Promise<ConfigProblem | undefined> {
+  // Other runtimes are checked when they are prepared (TypeScript) or not at all (executables).
+  if (fn.runtime !== 'javascript') return undefined;
   const source = await readFile(fn.entry, 'utf8');
   const asModule = await parse(source, 'module');
   if (!asModule || fn.entry.endsWith('.mjs')) return asModule && problem(fn, asModule);

@@ -42,10 +42,23 @@ export interface FunctionTrigger {
   readonly declaredAt: DeclaredAt;
 }
 
+/**
+ * How a function is run. javascript and typescript: in a warm forked Node worker (TypeScript
+ * transpiled first). python, shell and executable: one sandboxed process per invocation, the
+ * event on stdin (processors/local/executable*).
+ */
+export type FunctionRuntime = 'javascript' | 'typescript' | 'python' | 'shell' | 'executable';
+
 export interface FunctionDefinition {
   readonly name: string;
-  /** Absolute path of the module to load (index.js, index.mjs, <name>.js, <name>.mjs). */
+  readonly runtime: FunctionRuntime;
+  /** Absolute path of the file to load or run (index.js, handler.py, <name>.sh, an executable…). */
   readonly entry: string;
+  /**
+   * A hash of the function's files and manifest: a reload that changes it gets new workers,
+   * while invocations already running finish on the old ones.
+   */
+  readonly version: string;
   /** Absolute folder the function may read: its own folder, or for a single file that file only. */
   readonly readablePaths: readonly string[];
   /** Absolute path of the manifest, when there is one. */

@@ -1,5 +1,6 @@
-// Finds the functions in functions.dir: `<name>.js|.mjs` with an optional `<name>.yaml`
-// sidecar, or a folder `<name>/` with `index.js|index.mjs` and an optional `function.yaml`.
+// Finds the functions in functions.dir: a file `<name>.<ext>` (a runtime's extension, or any
+// executable file) with an optional `<name>.yaml` sidecar, or a folder `<name>/` with
+// `index.<ext>` or `handler.<ext>` and an optional `function.yaml`.
 // Every problem found is collected (not thrown one by one) so the loader reports them all.
 
 import { readdir, stat } from 'node:fs/promises';
@@ -8,11 +9,22 @@ import type { ConfigProblem } from '../errors.js';
 import { throwIfProblems, type CodedProblem } from '../config/problems.js';
 import type { ReadYamlOptions } from '../config/read-yaml.js';
 import type { FunctionsConfig } from '../config/types.js';
-import type { FunctionCatalog, FunctionDefinition, FunctionManifest } from './function-definition.js';
+import type { FunctionCatalog, FunctionDefinition, FunctionManifest, FunctionRuntime } from './function-definition.js';
 import { defaultManifest, readManifest } from './function-manifest.js';
+import { functionVersion } from './function-version.js';
 
-/** Module extensions a function may have, in the order tried. Later runtimes add theirs here. */
-export const functionExtensions = ['.js', '.mjs'] as const;
+/** The runtime of each extension a function file may have. */
+export const runtimeByExtension: Readonly<Record<string, FunctionRuntime>> = {
+  '.js': 'javascript', '.mjs': 'javascript', '.cjs': 'javascript',
+  '.ts': 'typescript', '.mts': 'typescript', '.cts': 'typescript',
+  '.py': 'python',
+  '.sh': 'shell',
+};
+export const functionExtensions = Object.keys(runtimeByExtension);
+/** Entry file names of a folder function, before the extension. */
+const folderEntryNames = ['index', 'handler'];
+/** Executable files with these extensions are data or docs, not functions. */
+const notFunctions: ReadonlySet<string> = new Set(['.yaml', '.yml', '.json', '.md', '.txt', '.toml', '.ini', '.conf', '.lock']);
 const manifestExtension = '.yaml';
 const folderManifest = 'function.yaml';
 const functionName = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
@@ -53,10 +65,15 @@ export function createFunctionCatalog(definitions: readonly FunctionDefinition[]
 // Not functions: dotfiles, docs, dependencies.
 const ignored = (name: string): boolean => name.startsWith('.') || name === 'node_modules' || /^readme/i.test(name);
 
+interface Entry {
+  readonly path: string;
+  readonly runtime: FunctionRuntime;
+}
+
 interface Candidate {
   readonly name: string;
   readonly kind: 'file' | 'folder';
-  readonly entries: string[];
+  readonly entries: Entry[];
   readonly readablePaths: string[];
   readonly manifestFile?: string;
   readonly where: string;
@@ -66,10 +83,25 @@ async function isFile(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isFile() ?? false;
 }
 
+/** The runtime a file runs with, or undefined when it is not a function (data, docs). */
+function runtimeOf(fileName: string, mode: number): FunctionRuntime | undefined {
+  const ext = extname(fileName);
+  const known = runtimeByExtension[ext];
+  if (known) return known;
+  // Any other file with an execute bit runs as itself (a binary, a Ruby or Perl script…).
+  return (mode & 0o111) !== 0 && !notFunctions.has(ext) ? 'executable' : undefined;
+}
+
 async function folderCandidate(dir: string, name: string): Promise<Candidate> {
   const folder = join(dir, name);
-  const entries: string[] = [];
-  for (const ext of functionExtensions) if (await isFile(join(folder, `index${ext}`))) entries.push(join(folder, `index${ext}`));
+  const entries: Entry[] = [];
+  for (const file of (await readdir(folder).catch(() => [] as string[])).sort()) {
+    const ext = extname(file);
+    if (!folderEntryNames.includes(ext ? file.slice(0, -ext.length) : file)) continue;
+    const info = await stat(join(folder, file)).catch(() => undefined);
+    const runtime = info?.isFile() ? runtimeOf(file, info.mode) : undefined;
+    if (runtime) entries.push({ path: join(folder, file), runtime });
+  }
   const manifest = join(folder, folderManifest);
   return { name, kind: 'folder', entries, readablePaths: [folder], where: folder, ...((await isFile(manifest)) ? { manifestFile: manifest } : {}) };
 }
@@ -85,9 +117,10 @@ async function findCandidates(dir: string, names: string[]): Promise<{ candidate
     const ext = extname(entry);
     if (info?.isDirectory()) add(await folderCandidate(dir, entry));
     else if (info?.isFile() && ext === manifestExtension) sidecars.add(entry.slice(0, -ext.length));
-    else if (info?.isFile() && (functionExtensions as readonly string[]).includes(ext)) {
-      const name = entry.slice(0, -ext.length);
-      add({ name, kind: 'file', entries: [path], readablePaths: [path], where: path });
+    else if (info?.isFile()) {
+      const runtime = runtimeOf(entry, info.mode);
+      const name = ext ? entry.slice(0, -ext.length) : entry;
+      if (runtime) add({ name, kind: 'file', entries: [{ path, runtime }], readablePaths: [path], where: path });
     }
   }
   return { candidates, sidecars };
@@ -118,8 +151,8 @@ export async function scanFunctions(functions: FunctionsConfig, options: ScanOpt
     const only = found[0]!;
     const entries = found.flatMap((c) => c.entries);
     if (!functionName.test(name)) problems.push(fileProblem(only.where, `"${name}" is not a valid function name: use letters, digits, - and _, starting with a letter or digit`));
-    else if (entries.length > 1) problems.push(fileProblem(only.where, `function "${name}" is defined more than once (${entries.join(', ')}): keep one`));
-    else if (entries.length === 0) problems.push(fileProblem(only.where, `folder function "${name}" has no ${functionExtensions.map((e) => `index${e}`).join(' or ')}: add one, or move the folder out of ${functions.dir}`));
+    else if (entries.length > 1) problems.push(fileProblem(only.where, `function "${name}" is defined more than once (${entries.map((e) => e.path).join(', ')}): keep one`));
+    else if (entries.length === 0) problems.push(fileProblem(only.where, `folder function "${name}" has no entry file: add index.js, index.ts, handler.py, handler.sh (or any executable named index or handler), or move the folder out of ${functions.dir}`));
     else {
       const sidecar = only.kind === 'file' && sidecars.has(name) ? join(functions.dir, `${name}${manifestExtension}`) : undefined;
       const manifestFile = only.manifestFile ?? sidecar;
@@ -130,7 +163,9 @@ export async function scanFunctions(functions: FunctionsConfig, options: ScanOpt
         // Still listed when its manifest is broken: "function not found" would only be noise.
         manifest = read.manifest ?? manifest;
       }
-      definitions.push({ name, entry: entries[0]!, readablePaths: only.readablePaths, ...(manifestFile ? { manifestFile } : {}), manifest });
+      const entry = entries[0]!;
+      const version = await functionVersion(entry.path, only.kind === 'folder' ? only.where : undefined, manifestFile);
+      definitions.push({ name, runtime: entry.runtime, entry: entry.path, version, readablePaths: only.readablePaths, ...(manifestFile ? { manifestFile } : {}), manifest });
     }
   }
   // A sidecar without its module would have its triggers silently ignored.
@@ -139,7 +174,7 @@ export async function scanFunctions(functions: FunctionsConfig, options: ScanOpt
     if (found.some((c) => c.kind === 'file')) continue;
     const message = found.some((c) => c.kind === 'folder')
       ? `ignored: the manifest of folder function "${name}" is ${name}/${folderManifest}; move it there`
-      : `manifest without a function: add ${functionExtensions.map((e) => `${name}${e}`).join(' or ')} beside it, or remove it`;
+      : `manifest without a function: add ${name}.js, ${name}.ts, ${name}.py, ${name}.sh (or an executable ${name}) beside it, or remove it`;
     problems.push(fileProblem(join(functions.dir, `${name}${manifestExtension}`), message, 'SB_FUNCTION_MANIFEST_INVALID'));
   }
   return { catalog: createFunctionCatalog(definitions), problems, folderRead: true };

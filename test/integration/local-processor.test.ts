@@ -23,7 +23,7 @@ function definition(dir: string, name: string, manifest: Partial<FunctionManifes
   const folder = join(dir, name);
   const entry = ['index.mjs', 'index.js'].map((f) => join(folder, f)).find((f) => existsSync(f));
   if (!entry) throw new Error(`fixture ${name} has no index file`);
-  return { name, entry, readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, network: true, ...manifest } };
+  return { name, runtime: 'javascript', entry, version: 'v1', readablePaths: [folder], manifest: { env: {}, timeoutMs: 10_000, memoryMb: 128, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, network: true, ...manifest } };
 }
 
 function catalogOf(definitions: FunctionDefinition[]): FunctionCatalog {

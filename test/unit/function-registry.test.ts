@@ -21,18 +21,50 @@ describe('the function registry', () => {
   test('finds single-file and folder functions, and only the module extensions it knows', async () => {
     const { catalog, problems, dir } = await scan({
       'notify.js': '', 'audit.mjs': '', 'enrich/index.js': '', 'enrich/lib.js': '', 'tag/index.mjs': '',
-      'README.md': '', 'readme.txt': '', '.hidden.js': '', 'node_modules/x/index.js': '', 'script.sh': '', 'data.json': '',
+      'README.md': '', 'readme.txt': '', '.hidden.js': '', 'node_modules/x/index.js': '', 'data.json': '', 'notes.txt': '',
     });
     expect(problems).toEqual([]);
     expect(catalog.names()).toEqual(['audit', 'enrich', 'notify', 'tag']);
     expect(catalog.get('notify')).toEqual({
-      name: 'notify', entry: join(dir, 'notify.js'), readablePaths: [join(dir, 'notify.js')],
+      name: 'notify', runtime: 'javascript', entry: join(dir, 'notify.js'), version: expect.stringMatching(/^[0-9a-f]{16}$/), readablePaths: [join(dir, 'notify.js')],
       manifest: { env: {}, timeoutMs: 60_000, memoryMb: 256, triggers: [], secrets: [], minWarm: 0, idleTimeoutMs: 300_000, maxInvocations: 0, network: true },
     });
     expect(catalog.get('enrich')).toMatchObject({ entry: join(dir, 'enrich/index.js'), readablePaths: [join(dir, 'enrich')] });
     expect(catalog.get('tag')!.entry).toBe(join(dir, 'tag/index.mjs'));
     expect(catalog.get('missing')).toBeUndefined();
-    expect(functionExtensions).toEqual(['.js', '.mjs']);
+    expect(functionExtensions).toEqual(['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.py', '.sh']);
+  });
+
+  test('knows every runtime: JS, TypeScript, Python, shell and any executable, as files and folders', async () => {
+    const { catalog, problems, dir } = await scan({
+      'a.cjs': '', 'b.ts': '', 'c.py': '', 'd.sh': '', 'e.rb': '#!/usr/bin/ruby', 'bin-tool': '\x7fELF', 'notes.txt': 'x',
+      'f/handler.py': '', 'g/index.ts': '', 'h/handler': '#!/bin/sh', 'h/lib.sh': '',
+    });
+    const { chmod } = await import('node:fs/promises');
+    for (const f of ['e.rb', 'bin-tool', 'notes.txt', 'h/handler']) await chmod(join(dir, f), 0o755);
+    const again = await scanFunctions({ dir, defaultTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4 } as FunctionsConfig, { env: {} });
+    // Before the chmod nothing is executable: h has no entry, e, bin-tool and notes are data.
+    expect(problems.map((p) => p.file)).toEqual([join(dir, 'h')]);
+    expect(catalog.names()).toEqual(['a', 'b', 'c', 'd', 'f', 'g']);
+    expect(again.problems).toEqual([]);
+    const runtimes = Object.fromEntries(again.catalog.names().map((n) => [n, again.catalog.get(n)!.runtime]));
+    // notes.txt stays data even when executable.
+    expect(runtimes).toEqual({ a: 'javascript', b: 'typescript', c: 'python', d: 'shell', e: 'executable', 'bin-tool': 'executable', f: 'python', g: 'typescript', h: 'executable' });
+    expect(again.catalog.get('h')!.entry).toBe(join(dir, 'h/handler'));
+  });
+
+  test('the version changes with any file of the function or its manifest, and only then', async () => {
+    const { catalog, dir } = await scan({ 'one.js': 'a', 'one.yaml': 'timeout: 5s\n', 'two/index.js': 'b', 'two/lib.js': 'c' });
+    const { writeFile } = await import('node:fs/promises');
+    const rescan = async () => (await scanFunctions({ dir, defaultTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4 } as FunctionsConfig, { env: {} })).catalog;
+    const same = await rescan();
+    expect(same.get('one')!.version).toBe(catalog.get('one')!.version);
+    expect(same.get('two')!.version).toBe(catalog.get('two')!.version);
+    await writeFile(join(dir, 'two/lib.js'), 'changed');
+    await writeFile(join(dir, 'one.yaml'), 'timeout: 6s\n');
+    const changed = await rescan();
+    expect(changed.get('one')!.version).not.toBe(catalog.get('one')!.version);
+    expect(changed.get('two')!.version).not.toBe(catalog.get('two')!.version);
   });
 
   test('reads a sidecar or function.yaml manifest, defaults filled from the functions config', async () => {
@@ -85,7 +117,7 @@ describe('the function registry', () => {
     const byFile = new Map(problems.map((p) => [p.file.slice(dir.length + 1), p.message]));
     expect(byFile.get('both')).toContain('defined more than once');
     expect(byFile.get('twice.js')).toContain(`${join(dir, 'twice.js')}, ${join(dir, 'twice.mjs')}`);
-    expect(byFile.get('empty')).toContain('has no index.js or index.mjs');
+    expect(byFile.get('empty')).toContain('has no entry file: add index.js, index.ts, handler.py');
     expect(byFile.get('orphan.yaml')).toContain('manifest without a function');
     expect(byFile.get('empty.yaml')).toContain('is empty/function.yaml');
     expect(byFile.get('bad name.js')).toContain('not a valid function name');
