@@ -2,13 +2,13 @@
 // event: what happened to which function, and what to change. Pure: worker.ts supplies the facts.
 
 import type { ErrorCode } from '../../src/errors.js';
-import type { InvocationError } from '../processor.js';
+import type { CapturedOutput, InvocationError } from '../processor.js';
 import type { WireError } from './protocol.js';
 
 /** What a worker process hands back for one invocation, before timing is added. */
 export type CallResult =
-  | { readonly ok: true; readonly value: unknown }
-  | { readonly ok: false; readonly error: InvocationError };
+  | { readonly ok: true; readonly value: unknown; readonly output?: CapturedOutput }
+  | { readonly ok: false; readonly error: InvocationError; readonly output?: CapturedOutput };
 
 export interface ProcessExit {
   readonly code: number | null;

@@ -114,7 +114,8 @@ export function createLocalProcessor(options: LocalProcessorOptions): Processor 
       result = failures.failure('SB_FUNCTION_CRASHED', `the local processor could not run function ${invocation.functionName}: ${String(error)}`);
     }
     const durationMs = performance.now() - started;
-    return result.ok ? { ok: true, result: result.value, durationMs } : { ok: false, error: result.error, durationMs };
+    const output = result.output ? { output: result.output } : {};
+    return result.ok ? { ok: true, result: result.value, durationMs, ...output } : { ok: false, error: result.error, durationMs, ...output };
   }
 
   async function close(graceMs: number): Promise<void> {
