@@ -42,10 +42,23 @@ export type InvocationOutcome =
   | { readonly ok: true; readonly result: unknown; readonly durationMs: number; readonly output?: CapturedOutput }
   | { readonly ok: false; readonly error: InvocationError; readonly durationMs: number; readonly output?: CapturedOutput };
 
+/** A function's running workers, for `switchboard functions list` and GET /functions. */
+export interface FunctionWorkers {
+  readonly function: string;
+  readonly workers: readonly { readonly pid?: number; readonly state: string; readonly invocations: number; readonly startedAt: string }[];
+}
+
 export interface Processor {
   readonly kind: string;
   /** Never rejects: every failure is an outcome with `ok: false`. */
   invoke(invocation: Invocation): Promise<InvocationOutcome>;
+  /**
+   * Provision what the functions ask to have ready (minWarm workers), and let go of what
+   * belongs to functions no longer in the catalog. At start and after every reload.
+   */
+  warm(): Promise<void>;
+  /** Workers running now, by function. */
+  status(): FunctionWorkers[];
   /** Stop accepting work, wait for running invocations up to `graceMs`, then kill workers. */
   close(graceMs: number): Promise<void>;
 }

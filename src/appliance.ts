@@ -12,10 +12,16 @@ import type { ResolvedConfig } from './config/types.js';
 import { deadLetterStream, streamSpecs } from './events/streams.js';
 import { HttpServer } from './http/http-server.js';
 import { registerOperatorEndpoints, type ReadinessCheck } from './http/operator-endpoints.js';
+import { registerFunctionsEndpoint } from './http/functions-endpoint.js';
+import { registerInvocationEndpoints } from './http/invocation-endpoints.js';
 import { createMetrics } from './metrics.js';
+import { FunctionSnapshots } from './reload/function-snapshots.js';
+import { LiveCatalog } from './reload/live-catalog.js';
+import { Reloader, snapshotCatalog } from './reload/reloader.js';
 import { Router } from './router/router.js';
 import type { FunctionCatalog } from './runtime/function-definition.js';
 import { createLocalProcessor } from '../processors/local/index.js';
+import { protectedPaths } from './runtime/protected-paths.js';
 import type { Processor } from '../processors/processor.js';
 import type { Source } from '../sources/source.js';
 import { runSources, type RunningSources } from './run-sources.js';
@@ -80,15 +86,25 @@ export async function startAppliance(
       deadLetterDepth: async () => (await bus.streamState(deadLetterStream)).messages,
       sourceStates: () => (sources?.list ?? []).map((s) => ({ source: s.name, state: s.health().state })),
     });
+    // Hot reload swaps definitions in this catalog; each version runs from its own copy.
+    const snapshots = config.functions.watch ? await FunctionSnapshots.create() : undefined;
+    if (snapshots) cleanups.push(() => snapshots.remove());
+    const catalog = snapshots ? await snapshotCatalog(functions, snapshots) : LiveCatalog.inPlace(functions);
     const processor: Processor = createLocalProcessor({
-      functions,
+      functions: catalog,
       logger: logger.child({ component: 'runner' }),
       maxWorkersPerFunction: config.functions.maxWorkersPerFunction,
+      sandbox: config.functions.sandbox,
+      protectedPaths: protectedPaths(config),
+      prestartedWorkers: config.functions.prestartedWorkers,
+      defaultMemoryMb: config.functions.defaultMemoryMb,
     });
     cleanups.push(() => processor.close(0));
+    // minWarm workers start now, in the background: a slow init() must not delay intake.
+    void processor.warm().catch((err: unknown) => logger.error({ err }, 'provisioning warm workers failed'));
 
     const router = new Router({
-      bus, processor, functions, metrics, logger,
+      bus, processor, functions: catalog, metrics, logger,
       defaultTimeoutMs: config.functions.defaultTimeoutMs,
       ackWaitMs: config.bus.ackWaitMs ?? defaultAckWaitMs,
       maxChainDepth: config.functions.maxChainDepth,
@@ -101,12 +117,21 @@ export async function startAppliance(
     sources = running;
     cleanups.push(() => running.stop());
     await running.started;
+    let reloader: Reloader | undefined;
     registerOperatorEndpoints(http, {
       registry: metrics.registry,
-      readiness: () => readiness(bus, router, running.list),
+      readiness: () => [...readiness(bus, router, running.list), ...(reloader ? [reloader.health()] : [])],
     });
+    registerFunctionsEndpoint(http, { functions: catalog.sources(), subscriptions: () => router.subscriptions(), processor });
+    registerInvocationEndpoints(http, { bus });
     const address = await http.listen(config.http.host, config.http.port);
     cleanups.push(() => http.close());
+    if (snapshots) {
+      const warm = () => void processor.warm().catch((err: unknown) => logger.error({ err }, 'provisioning warm workers failed'));
+      reloader = new Reloader({ config, catalog, snapshots, router, logger, registry: metrics.registry, onApplied: warm });
+      await reloader.start();
+      cleanups.push(async () => reloader?.stop());
+    }
     logger.info({ http: address, sources: running.list.length, subscriptions: config.subscriptions.length }, 'switchboard is running');
 
     return {
@@ -116,12 +141,14 @@ export async function startAppliance(
         stopping = true;
         const grace = config.shutdownTimeoutMs;
         logger.info({ graceMs: grace }, 'draining');
+        reloader?.stop();
         http.drain();
         // Sources first (checkpoints written while the bus is still there), in parallel
         // with the invocations draining.
         // 10 s: a source may wait out its upstream's close handshake before its last write.
         await Promise.all([running.stop(10_000), router.stop(grace)]);
         await processor.close(0);
+        await snapshots?.remove();
         await bus.close();
         await embedded?.stop();
         await http.close();

@@ -23,6 +23,7 @@ export const errorCodes = {
   SB_CHAIN_TOO_DEEP: 'A function returned an event deeper in a chain of functions than functions.maxChainDepth allows.',
   SB_APPLIANCE_NOT_RUNNING: 'A command needs a running appliance and none answers.',
   SB_DLQ_ENTRY_NOT_FOUND: 'No dead-lettered event has the given id.',
+  SB_INVOCATION_NOT_FOUND: 'No invocation record has the given id.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -115,6 +116,9 @@ export class ApplianceNotRunningError extends SwitchboardError {
 }
 export class DeadLetterNotFoundError extends SwitchboardError {
   readonly code = 'SB_DLQ_ENTRY_NOT_FOUND';
+}
+export class InvocationNotFoundError extends SwitchboardError {
+  readonly code = 'SB_INVOCATION_NOT_FOUND';
 }
 
 export function isSwitchboardError(e: unknown): e is SwitchboardError {

@@ -14,6 +14,8 @@ export interface Metrics {
   readonly retries: Counter<'subscription'>;
   readonly deadLettered: Counter<'subscription'>;
   readonly deadLetterDepth: Gauge;
+  /** Invocation records the bus did not store (the invocation itself went on). */
+  readonly invocationRecordsFailed: Counter;
   /** Events each source stored on the bus (duplicates included: the sender was answered). */
   readonly sourcePublished: Counter<'source'>;
   /** What each source received but did not publish, by reason. */
@@ -73,6 +75,11 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'switchboard_dead_lettered_total',
       help: 'Events moved to the DLQ stream after their last attempt, by subscription.',
       labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    invocationRecordsFailed: new Counter({
+      name: 'switchboard_invocation_records_failed_total',
+      help: 'Invocation records that could not be stored on the bus (the events were delivered regardless).',
       registers: [registry],
     }),
     sourcePublished: new Counter({

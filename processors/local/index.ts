@@ -1,18 +1,24 @@
-// The local processor: runs each function in sandboxed, warm worker processes on this
-// machine, never inside the appliance's own process, so a throw, a crash, an endless loop or
-// running out of memory fails that invocation only.
+// The local processor: runs each function in sandboxed processes on this machine, never
+// inside the appliance's own process, so a throw, a crash, an endless loop or running out of
+// memory fails that invocation only. JavaScript and TypeScript run in warm worker processes
+// (worker-pool.ts); Python, shell and other executables in one sandboxed process per
+// invocation (executable-runner.ts).
 
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { detectBubblewrap } from './bubblewrap.js';
 import type { FunctionCatalog, FunctionDefinition } from '../../src/runtime/function-definition.js';
-import type { Invocation, InvocationOutcome, Processor } from '../processor.js';
+import type { FunctionWorkers, Invocation, InvocationOutcome, Processor } from '../processor.js';
 import * as failures from './failures.js';
 import type { CallResult } from './failures.js';
 import { FunctionPool } from './worker-pool.js';
 import { requireWorkerMain } from './worker-main-path.js';
 import { FunctionWorker } from './worker.js';
+import { SpareWorkers } from './spare-workers.js';
+import { createFunctionModules } from './function-modules.js';
+import { createExecutableRunner } from './executable-runner.js';
+import { isExecutableRuntime } from './executable-sandbox.js';
 
 export const DEFAULT_MAX_WORKERS_PER_FUNCTION = 4;
 /** Longer function log lines are cut: one runaway line must not fill the log. */
@@ -26,6 +32,25 @@ export interface LocalProcessorOptions {
   /** Where workers' private temp dirs go. */
   readonly tmpRoot?: string;
   readonly maxLogLineLength?: number;
+  /**
+   * required: executables run only inside bubblewrap and are refused without it;
+   * best-effort: without it they run unsandboxed, with one warning (config functions.sandbox).
+   */
+  readonly sandbox?: 'required' | 'best-effort';
+  /**
+   * Paths no function may see: the config file and its folder, the bus store, the functions
+   * folder, the secrets folder. Executables' sandboxes mask those under a mounted tree.
+   */
+  readonly protectedPaths?: readonly string[];
+  /**
+   * Generic Node workers kept started, so a function's first worker pays its module load and
+   * not a process start (spare-workers.ts); 0 turns them off. Default 1.
+   */
+  readonly prestartedWorkers?: number;
+  /** The heap limit of pre-started workers: functions.memory (others fork their own). */
+  readonly defaultMemoryMb?: number;
+  /** Finds a working bwrap (a seam for tests: one that finds none). */
+  readonly detectBubblewrap?: (logger: Logger) => Promise<string | undefined>;
 }
 
 export function defaults() {
@@ -33,6 +58,11 @@ export function defaults() {
     maxWorkersPerFunction: DEFAULT_MAX_WORKERS_PER_FUNCTION,
     tmpRoot: tmpdir(),
     maxLogLineLength: DEFAULT_MAX_LOG_LINE_LENGTH,
+    sandbox: 'required' as 'required' | 'best-effort',
+    prestartedWorkers: 1,
+    defaultMemoryMb: 256,
+    protectedPaths: [] as readonly string[],
+    detectBubblewrap,
   };
 }
 
@@ -56,22 +86,44 @@ function sameWorkerSetup(a: FunctionDefinition, b: FunctionDefinition): boolean 
   return setup(a) === setup(b);
 }
 
-export function createLocalProcessor(options: LocalProcessorOptions): Processor {
+export interface LocalProcessor extends Processor {
+  /** Pids of the pre-started generic workers ready to adopt a function. */
+  prestarted(): number[];
+}
+
+export function createLocalProcessor(options: LocalProcessorOptions): LocalProcessor {
   const settings = Object.freeze({ ...defaults(), ...definedOnly(options) }) as Required<LocalProcessorOptions>;
+  const modules = createFunctionModules(settings.tmpRoot);
   const workerSettings = {
     workerMain: requireWorkerMain(),
     tmpRoot: settings.tmpRoot,
     logger: settings.logger,
     maxLogLineLength: settings.maxLogLineLength,
-    bubblewrap: once(() => detectBubblewrap(settings.logger)),
+    bubblewrap: once(() => settings.detectBubblewrap(settings.logger)),
+    loadable: modules.loadable,
   };
+  const spares = new SpareWorkers({
+    count: settings.prestartedWorkers, memoryMb: settings.defaultMemoryMb, workerMain: workerSettings.workerMain,
+    tmpRoot: settings.tmpRoot, bubblewrap: workerSettings.bubblewrap, logger: settings.logger,
+  });
+  const executables = createExecutableRunner({
+    logger: settings.logger,
+    tmpRoot: settings.tmpRoot,
+    maxLogLineLength: settings.maxLogLineLength,
+    maxPerFunction: settings.maxWorkersPerFunction,
+    sandbox: settings.sandbox,
+    bubblewrap: workerSettings.bubblewrap,
+    protectedPaths: settings.protectedPaths,
+  });
   const spawn = (definition: FunctionDefinition, onExit: (w: FunctionWorker) => void) =>
-    new FunctionWorker(definition, workerSettings, onExit);
+    new FunctionWorker(definition, { ...workerSettings, spares }, onExit);
   const pools = new Map<string, FunctionPool>();
   /** Pools of replaced definitions, until their last worker is gone (close() still kills them). */
   const retired = new Set<FunctionPool>();
   const running = new Set<Promise<CallResult>>();
   let closing = false;
+  const warmFailed = (definition: FunctionDefinition, result: Extract<CallResult, { ok: false }>) =>
+    settings.logger.error({ function: definition.name, error: `${result.error.code}: ${result.error.message}` }, 'could not start the minWarm workers of a function; they start again after its next successful invocation');
 
   function poolFor(definition: FunctionDefinition): FunctionPool {
     const pool = pools.get(definition.name);
@@ -83,7 +135,7 @@ export function createLocalProcessor(options: LocalProcessorOptions): Processor 
       retired.add(pool);
     }
     // The function's own concurrency, else the appliance-wide functions.maxWorkers.
-    const fresh = new FunctionPool(definition, definition.manifest.concurrency ?? settings.maxWorkersPerFunction, spawn);
+    const fresh = new FunctionPool(definition, definition.manifest.concurrency ?? settings.maxWorkersPerFunction, spawn, warmFailed);
     pools.set(definition.name, fresh);
     return fresh;
   }
@@ -92,7 +144,7 @@ export function createLocalProcessor(options: LocalProcessorOptions): Processor 
     if (closing) return failures.refusedWhileClosing(invocation.functionName);
     const definition = settings.functions.get(invocation.functionName);
     if (!definition) return failures.notFound(invocation.functionName);
-    const result = poolFor(definition).run(invocation);
+    const result = isExecutableRuntime(definition.runtime) ? executables.run(definition, invocation) : poolFor(definition).run(invocation);
     running.add(result);
     try {
       return await result;
@@ -122,13 +174,41 @@ export function createLocalProcessor(options: LocalProcessorOptions): Processor 
     closing = true;
     const all = [...pools.values(), ...retired];
     for (const pool of all) pool.refuseNew();
+    executables.refuseNew();
+    const sparesClosed = spares.close();
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
     await Promise.race([Promise.allSettled([...running]), graceOver]);
     clearTimeout(timer);
     for (const pool of all) pool.stopAll('shutdown');
-    await Promise.all(all.map((pool) => pool.exited));
+    executables.stopAll();
+    await Promise.all([...all.map((pool) => pool.exited), executables.settled(), sparesClosed]);
+    await modules.dispose();
   }
 
-  return { kind: 'local', invoke, close };
+  async function warm(): Promise<void> {
+    if (closing) return;
+    const names = new Set(settings.functions.names());
+    for (const [name, pool] of pools) {
+      if (names.has(name)) continue;
+      // Removed from the folder: its warm workers go; queued invocations still finish.
+      pool.retire();
+      retired.add(pool);
+      pools.delete(name);
+    }
+    const warming: Promise<void>[] = [];
+    for (const name of names) {
+      const definition = settings.functions.get(name);
+      // Executables keep nothing warm: one process per invocation.
+      if (definition && definition.manifest.minWarm > 0 && !isExecutableRuntime(definition.runtime)) warming.push(poolFor(definition).warm());
+    }
+    spares.fill();
+    await Promise.all(warming);
+  }
+
+  function status(): FunctionWorkers[] {
+    return [...pools.entries()].map(([name, pool]) => ({ function: name, workers: pool.status() })).sort((a, b) => a.function.localeCompare(b.function));
+  }
+
+  return { kind: 'local', invoke, close, warm, status, prestarted: () => spares.pids };
 }

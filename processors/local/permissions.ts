@@ -33,6 +33,11 @@ export const forbiddenEnvNames: ReadonlySet<string> = new Set([
   'NODE_UNIQUE_ID',
 ]);
 
+export interface SandboxFeatures {
+  /** Map stack traces through source maps: a TypeScript function's errors name its .ts lines. */
+  readonly sourceMaps?: boolean;
+}
+
 export class SandboxError extends Error {}
 
 function grant(flag: string, path: string): string {
@@ -43,7 +48,7 @@ function grant(flag: string, path: string): string {
   return `${flag}=${path}`;
 }
 
-export function buildExecArgv(paths: SandboxPaths, limits: SandboxLimits): string[] {
+export function buildExecArgv(paths: SandboxPaths, limits: SandboxLimits, features: SandboxFeatures = {}): string[] {
   const readable = new Set([paths.workerMain, ...paths.readablePaths, paths.tempDir]);
   return [
     '--experimental-permission',
@@ -54,6 +59,7 @@ export function buildExecArgv(paths: SandboxPaths, limits: SandboxLimits): strin
     '--experimental-detect-module',
     // The permission model announces itself on every start; that is noise in function logs.
     '--disable-warning=ExperimentalWarning',
+    ...(features.sourceMaps ? ['--enable-source-maps'] : []),
   ];
 }
 

@@ -24,6 +24,12 @@ export interface WireError {
 
 export type ParentMessage =
   | { readonly type: 'load'; readonly entry: string; readonly functionName: string }
+  /**
+   * A pre-started generic worker is given a function (spare-workers.ts): its environment
+   * (the manifest's env and secrets, replacing all but TMPDIR) and the folder its copy of
+   * the function is in, to work in. `load` follows.
+   */
+  | { readonly type: 'adopt'; readonly env: Readonly<Record<string, string>>; readonly cwd: string }
   /** Retired while idle: run the module's `shutdown()` if it has one, then exit. */
   | { readonly type: 'shutdown' }
   | {
@@ -34,6 +40,8 @@ export type ParentMessage =
     };
 
 export type ChildMessage =
+  /** Node is up and the bootstrap listens: sent once, first. */
+  | { readonly type: 'ready' }
   | { readonly type: 'loaded' }
   /** The child exits right after this (see worker-main.ts), so its stderr holds the rest. */
   | { readonly type: 'load-failed'; readonly error: WireError }
@@ -65,6 +73,8 @@ function isWireError(value: unknown): value is WireError {
 export function parseChildMessage(raw: unknown): ChildMessage | undefined {
   if (!isRecord(raw)) return undefined;
   switch (raw.type) {
+    case 'ready':
+      return { type: 'ready' };
     case 'loaded':
       return { type: 'loaded' };
     case 'load-failed':

@@ -174,12 +174,20 @@ async function shutdown(): Promise<void> {
   }
 }
 
+/** A pre-started worker becomes a function's: exactly its environment, in its folder. */
+function adopt(env: Readonly<Record<string, string>>, cwd: string): void {
+  for (const name of Object.keys(process.env)) if (name !== 'TMPDIR') delete process.env[name];
+  Object.assign(process.env, env);
+  process.chdir(cwd);
+}
+
 routeConsole();
 process.on('message', (message: ParentMessage) => {
   if (message.type === 'load') {
     process.title = `switchboard function ${message.functionName}`; // what `ps` shows an operator
     void load(message.entry);
   }
+  else if (message.type === 'adopt') adopt(message.env, message.cwd);
   else if (message.type === 'invoke') void invoke(message.invocationId, message.event, message.context);
   else if (message.type === 'shutdown') void shutdown();
 });
@@ -198,3 +206,4 @@ process.on('disconnect', () => {
 // workers itself once invocations finish or are handed back.
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => undefined);
+send({ type: 'ready' });

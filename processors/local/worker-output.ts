@@ -2,10 +2,12 @@
 // (over IPC, tagged with their invocation) and whatever reaches the process's raw stdout
 // and stderr. Every line carries the function; lines about an invocation also carry its
 // id, event id and subscription. Lines are bounded so a runaway function cannot flood memory.
+// While an invocation runs, its lines are also captured (bounded) for its invocation record.
 
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { Invocation } from '../processor.js';
+import { OutputCapture } from '../captured-output.js';
+import type { CapturedOutput, Invocation } from '../processor.js';
 import type { ChildMessage } from './protocol.js';
 
 type FunctionLog = Extract<ChildMessage, { type: 'log' }>;
@@ -52,6 +54,7 @@ export class WorkerOutput {
   readonly #maxLineLength: number;
   #stderrTail = '';
   #heapExhausted = false;
+  #capture: { readonly invocationId: string; readonly lines: OutputCapture } | undefined;
 
   /** `logger` is already bound to `{ function }`. */
   constructor(logger: Logger, maxLineLength: number) {
@@ -69,11 +72,26 @@ export class WorkerOutput {
     return this.#heapExhausted;
   }
 
+  /** From now on, lines belong to this invocation (the worker runs one at a time). */
+  startCapture(invocationId: string): void {
+    this.#capture = { invocationId, lines: new OutputCapture() };
+  }
+
+  /** What was captured since startCapture; stops capturing. */
+  finishCapture(): CapturedOutput | undefined {
+    const output = this.#capture?.lines.result();
+    this.#capture = undefined;
+    return output;
+  }
+
   attach(stream: Readable, name: 'stdout' | 'stderr', workerPid: number | undefined): void {
     const level = name === 'stdout' ? 'info' : 'warn';
     const lines = lineSplitter(this.#maxLineLength, (line) => {
       if (name === 'stderr' && line.includes('heap out of memory')) this.#heapExhausted = true;
-      if (line.trim() !== '') this.#logger[level]({ stream: name, workerPid }, line);
+      if (line.trim() === '') return;
+      this.#logger[level]({ stream: name, workerPid }, line);
+      // Raw output names no invocation: it is the one running while it arrives.
+      this.#capture?.lines.add(name, level, line);
     });
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -97,6 +115,10 @@ export class WorkerOutput {
       fields.eventId = running.event.id;
       fields.subscription = running.subscription;
     }
-    this.#logger[line.level](fields, truncate(line.msg, this.#maxLineLength));
+    const msg = truncate(line.msg, this.#maxLineLength);
+    this.#logger[line.level](fields, msg);
+    // null: said outside any invocation (init(), top-level code) while this one waited on it.
+    const capture = this.#capture;
+    if (capture && (line.invocationId === capture.invocationId || line.invocationId === null)) capture.lines.add('log', line.level, msg);
   }
 }

@@ -7,9 +7,12 @@ import type { FunctionDefinition } from '../../src/runtime/function-definition.j
 import type { Invocation } from '../processor.js';
 import * as failures from './failures.js';
 import type { CallResult } from './failures.js';
-import type { FunctionWorker, StopReason } from './worker.js';
+import type { FunctionWorker, StopReason, WorkerStatus } from './worker.js';
 
 export type SpawnWorker = (definition: FunctionDefinition, onExit: (worker: FunctionWorker) => void) => FunctionWorker;
+
+/** Told when provisioning minWarm workers fails (the pool stops trying until an invocation works). */
+export type WarmFailure = (definition: FunctionDefinition, result: Extract<CallResult, { ok: false }>) => void;
 
 export class FunctionPool {
   readonly definition: FunctionDefinition;
@@ -29,23 +32,64 @@ export class FunctionPool {
   /** Retiring: serve who is waiting, then kill each worker as it comes free. */
   #retiring = false;
   #refusing = false;
-  /** Invocations each worker has run, for maxInvocations. */
-  readonly #runs = new WeakMap<FunctionWorker, number>();
   #idleSweep: NodeJS.Timeout | undefined;
+  /** Workers being pre-started for minWarm: counted in #workers, not yet idle. */
+  readonly #preparing = new Set<FunctionWorker>();
+  /** A pre-start failed: do not keep forking a function that cannot load (a crash loop). */
+  #warmingBroken = false;
+  readonly #onWarmFailure: WarmFailure;
 
-  constructor(definition: FunctionDefinition, maxWorkers: number, spawnWorker: SpawnWorker) {
+  constructor(definition: FunctionDefinition, maxWorkers: number, spawnWorker: SpawnWorker, onWarmFailure: WarmFailure = () => undefined) {
     this.definition = definition;
     this.#maxWorkers = maxWorkers;
     this.#spawnWorker = spawnWorker;
+    this.#onWarmFailure = onWarmFailure;
+  }
+
+  /**
+   * Provisioned concurrency: starts workers (process, module load, init()) until minWarm are
+   * up, before any event needs them. Called when the appliance starts or a function is
+   * (re)loaded, and again whenever a warm worker exits or is recycled.
+   */
+  async warm(): Promise<void> {
+    const wanted = Math.min(this.definition.manifest.minWarm, this.#maxWorkers);
+    const starting: Promise<void>[] = [];
+    while (!this.#retiring && !this.#warmingBroken && this.#workers.size < wanted) {
+      const worker = this.#spawn();
+      this.#preparing.add(worker);
+      starting.push(worker.prepare().then((result) => {
+        this.#preparing.delete(worker);
+        if (!result.ok) {
+          this.#warmingBroken = true;
+          this.#workers.delete(worker);
+          this.#onWarmFailure(this.definition, result);
+          // An invocation that waited for this worker gets one of its own (and its own outcome).
+          const next = this.#waiting.shift();
+          if (next) next(this.#spawn());
+          return;
+        }
+        // Straight to whoever waits, else warm and idle.
+        this.#release(worker, false);
+      }));
+    }
+    await Promise.all(starting);
+  }
+
+  /** Its workers as `switchboard functions list` shows them. */
+  status(): WorkerStatus[] {
+    return [...this.#processes].filter((w) => w.alive).map((w) => w.status());
   }
 
   async run(invocation: Invocation): Promise<CallResult> {
     const worker = await this.#acquire();
     if (!worker) return failures.refusedWhileClosing(this.definition.name);
+    let result: CallResult | undefined;
     try {
-      return await worker.invoke(invocation);
+      result = await worker.invoke(invocation);
+      return result;
     } finally {
-      this.#release(worker);
+      if (result?.ok) this.#warmingBroken = false; // it loads again: provisioning may resume
+      this.#release(worker, true);
     }
   }
 
@@ -81,17 +125,17 @@ export class FunctionPool {
     if (this.#refusing) return Promise.resolve(undefined);
     const idle = this.#idle.pop();
     if (idle) return Promise.resolve(idle);
-    if (this.#workers.size < this.#maxWorkers) return Promise.resolve(this.#spawn());
+    // Workers still pre-starting count as capacity on their way: wait for one rather than fork.
+    if (this.#workers.size < this.#maxWorkers && this.#preparing.size <= this.#waiting.length) return Promise.resolve(this.#spawn());
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  #release(worker: FunctionWorker): void {
+  #release(worker: FunctionWorker, ran: boolean): void {
     worker.idleSince = Date.now();
-    const runs = (this.#runs.get(worker) ?? 0) + 1;
-    this.#runs.set(worker, runs);
+    if (ran) worker.invocations += 1;
     const { maxInvocations } = this.definition.manifest;
     // Recycled after maxInvocations: whatever it leaks or caches goes with it.
-    if (worker.alive && maxInvocations > 0 && runs >= maxInvocations) this.#discard(worker, 'retired');
+    if (worker.alive && maxInvocations > 0 && worker.invocations >= maxInvocations) this.#discard(worker, 'retired');
     const reusable = worker.alive && this.#workers.has(worker);
     if (!reusable) this.#workers.delete(worker);
     const next = this.#waiting.shift();
@@ -104,6 +148,14 @@ export class FunctionPool {
       this.#idle.push(worker);
       this.#scheduleIdleSweep();
     }
+    if (!reusable) this.#topUp();
+  }
+
+  /** A worker went away (recycled, crashed, timed out): provision its replacement if minWarm wants one. */
+  #topUp(): void {
+    if (this.#refusing || this.#retiring || this.#warmingBroken) return;
+    if (this.#workers.size >= this.definition.manifest.minWarm) return;
+    void this.warm();
   }
 
   /**
@@ -138,9 +190,11 @@ export class FunctionPool {
 
   /** A process exited, expectedly or not (an idle worker can die too). */
   #forget(worker: FunctionWorker): void {
-    this.#workers.delete(worker);
+    const wasCounted = this.#workers.delete(worker);
     this.#processes.delete(worker);
     const at = this.#idle.indexOf(worker);
     if (at !== -1) this.#idle.splice(at, 1);
+    // An idle warm worker died on its own (killed by an operator, OOM-killed): replace it.
+    if (wasCounted && !this.#preparing.has(worker)) this.#topUp();
   }
 }

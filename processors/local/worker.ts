@@ -3,7 +3,7 @@
 // (throws, exits, runs out of memory, loops, sends garbage), the outcome is a CallResult and
 // the appliance carries on; a worker that did not come back clean is dead and never reused.
 
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -11,10 +11,12 @@ import type { FunctionDefinition } from '../../src/runtime/function-definition.j
 import type { Invocation } from '../processor.js';
 import * as failures from './failures.js';
 import type { CallResult, ProcessExit } from './failures.js';
-import { buildExecArgv, buildWorkerEnv } from './permissions.js';
 import { parseChildMessage, type ChildMessage, type ParentMessage, type WireError } from './protocol.js';
 import { WorkerOutput } from './worker-output.js';
-import { bubblewrapArgs, unsetPwdMarker } from './bubblewrap.js';
+import { buildWorkerEnv } from './permissions.js';
+import { forkWorkerProcess } from './fork-worker.js';
+import type { LoadableModule } from './function-modules.js';
+import type { AdoptedSpare, SpareWorkers } from './spare-workers.js';
 
 export interface WorkerSettings {
   readonly workerMain: string;
@@ -24,6 +26,10 @@ export interface WorkerSettings {
   readonly maxLogLineLength: number;
   /** bwrap to run workers in (see bubblewrap.ts), or undefined to fork them directly. */
   readonly bubblewrap: () => Promise<string | undefined>;
+  /** Pre-started generic workers to adopt the function instead of forking (spare-workers.ts). */
+  readonly spares?: SpareWorkers;
+  /** The module a worker loads (TypeScript compiled first); by default the entry itself. */
+  readonly loadable?: (definition: FunctionDefinition) => Promise<LoadableModule>;
 }
 
 /** How long an idle worker's `shutdown()` may run before the worker is killed anyway. */
@@ -34,8 +40,18 @@ export type StopReason = 'timeout' | 'shutdown' | 'retired';
 
 interface Pending {
   readonly phase: 'load' | 'invoke';
-  readonly invocation: Invocation;
+  /** Absent while a worker is pre-started (minWarm): nobody's event is waiting on it. */
+  readonly invocation?: Invocation;
+  readonly timeoutMs: number;
   settle(result: CallResult): void;
+}
+
+/** What `switchboard functions list` shows of a worker. */
+export interface WorkerStatus {
+  readonly pid: number | undefined;
+  readonly state: 'starting' | 'idle' | 'busy';
+  readonly invocations: number;
+  readonly startedAt: string;
 }
 
 /** A function's failed load leaves the child a moment to print where (worker-main.ts). */
@@ -52,6 +68,9 @@ export class FunctionWorker {
   readonly definition: FunctionDefinition;
   /** When it last finished an invocation; the pool's idle retirement reads it. */
   idleSince = Date.now();
+  /** Invocations it has run (the pool recycles it after manifest.maxInvocations). */
+  invocations = 0;
+  readonly startedAt = new Date();
   /** Settles once the process is gone and its temp dir removed. */
   readonly exited: Promise<void>;
   readonly #settings: WorkerSettings;
@@ -61,6 +80,8 @@ export class FunctionWorker {
   #markExited!: () => void;
   #child: ChildProcess | undefined;
   #tempDir: string | undefined;
+  /** What the worker imports: the entry, or the module compiled from it (see #start). */
+  #moduleFile: string | undefined;
   #loaded = false;
   #loadError: WireError | undefined;
   #pending: Pending | undefined;
@@ -85,21 +106,54 @@ export class FunctionWorker {
     return this.#child?.pid;
   }
 
-  /** Runs one invocation; the first one also starts the process and loads the function. */
+  status(): WorkerStatus {
+    const state = this.#pending?.phase === 'invoke' ? 'busy' : this.#loaded ? 'idle' : 'starting';
+    return { pid: this.pid, state, invocations: this.invocations, startedAt: this.startedAt.toISOString() };
+  }
+
+  /**
+   * Starts the process and loads the function (module and init()) ahead of any event:
+   * minWarm's provisioned workers. Resolves to the failure when it cannot.
+   */
+  async prepare(): Promise<CallResult> {
+    return this.#ready(undefined);
+  }
+
+  /**
+   * Runs one invocation; the first one also starts the process and loads the function. The
+   * result carries what the function said meanwhile (for its invocation record), however
+   * the invocation ended: 'close' settles a crash only after stdio drained.
+   */
   async invoke(invocation: Invocation): Promise<CallResult> {
-    const { name, entry } = this.definition;
+    this.#output.startCapture(invocation.invocationId);
+    const result = await this.#invoke(invocation);
+    // Raw stdout written before the result arrives on its own pipe: read what is there.
+    await new Promise((resolve) => setImmediate(resolve));
+    const output = this.#output.finishCapture();
+    return output ? { ...result, output } : result;
+  }
+
+  async #invoke(invocation: Invocation): Promise<CallResult> {
+    const ready = await this.#ready(invocation);
+    if (!ready.ok) return ready;
+    const { name } = this.definition;
+    const { invocationId, attempt, event, timeoutMs } = invocation;
+    const context = { functionName: name, invocationId, attempt, deadline: Date.now() + timeoutMs };
+    return this.#call('invoke', invocation, timeoutMs, { type: 'invoke', invocationId, event, context });
+  }
+
+  async #ready(invocation: Invocation | undefined): Promise<CallResult> {
+    const { name, entry, manifest } = this.definition;
     if (this.#gone) return failures.failure('SB_FUNCTION_CRASHED', `function ${name}'s worker exited before the invocation started`);
     if (!this.#child) {
       const problem = await this.#start();
       if (problem) return problem;
     }
     if (!this.#loaded) {
-      const loaded = await this.#call('load', invocation, { type: 'load', entry, functionName: name });
-      if (!loaded.ok) return loaded;
+      // Loading counts against the invocation's timeout; a pre-start against the function's.
+      return this.#call('load', invocation, invocation?.timeoutMs ?? manifest.timeoutMs, { type: 'load', entry: this.#moduleFile ?? entry, functionName: name });
     }
-    const { invocationId, attempt, event, timeoutMs } = invocation;
-    const context = { functionName: name, invocationId, attempt, deadline: Date.now() + timeoutMs };
-    return this.#call('invoke', invocation, { type: 'invoke', invocationId, event, context });
+    return { ok: true, value: undefined };
   }
 
   /**
@@ -121,11 +175,15 @@ export class FunctionWorker {
 
   async #start(): Promise<CallResult | undefined> {
     const { name, entry, readablePaths, manifest } = this.definition;
+    const spare = await this.#settings.spares?.adopt(this.definition);
+    if (spare) return this.#adopt(spare);
     try {
+      const moduleToLoad = this.#settings.loadable ? await this.#settings.loadable(this.definition) : undefined;
+      this.#moduleFile = moduleToLoad?.file;
       this.#tempDir = await mkdtemp(join(this.#settings.tmpRoot, `switchboard-${name.replace(/[^\w.-]/g, '_')}-`));
       const tempDir = await realpath(this.#tempDir);
       const secretFiles = manifest.secrets.map((s) => s.file);
-      const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths([...readablePaths, ...secretFiles]), tempDir };
+      const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths([...readablePaths, ...secretFiles, ...(moduleToLoad?.readablePaths ?? [])]), tempDir };
       const secretEnv = await readSecrets(manifest.secrets);
       const bwrap = await this.#settings.bubblewrap();
       if (!bwrap && !manifest.network) {
@@ -134,18 +192,10 @@ export class FunctionWorker {
         throw new Error('its manifest says network: false, which needs bubblewrap (sudo apt-get install -y bubblewrap)');
       }
       if (this.#stopReason) throw new Error('the appliance is shutting down');
-      const nodeArgs = buildExecArgv(paths, { memoryMb: manifest.memoryMb });
-      this.#child = fork(this.#settings.workerMain, [], {
-        // fork runs `execPath ...execArgv workerMain`; through bwrap that is
-        // `bwrap <sandbox> -- node <node flags> workerMain`, the IPC channel inherited.
-        ...(bwrap ? { execPath: bwrap, execArgv: [...bubblewrapArgs(tempDir, { network: manifest.network }), process.execPath, ...nodeArgs] } : { execArgv: nodeArgs }),
-        env: { ...buildWorkerEnv({ ...manifest.env, ...secretEnv }, tempDir), ...(bwrap && !('PWD' in manifest.env) ? { [unsetPwdMarker]: '1' } : {}) },
-        cwd: dirname(entry),
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        // Its own process group: Ctrl-C on the appliance's terminal must not reach bwrap or
-        // the worker under a running invocation; the appliance ends workers itself.
-        detached: true,
-        serialization: 'advanced',
+      this.#child = forkWorkerProcess({
+        workerMain: this.#settings.workerMain, bwrap, tempDir, readablePaths: paths.readablePaths,
+        memoryMb: manifest.memoryMb, network: manifest.network, sourceMaps: moduleToLoad?.sourceMaps ?? false,
+        env: { ...manifest.env, ...secretEnv }, cwd: dirname(entry),
       });
     } catch (error) {
       this.#exitedWith({ code: null, signal: null });
@@ -153,6 +203,28 @@ export class FunctionWorker {
     }
     this.#watch(this.#child);
     this.#logger.debug({ workerPid: this.#child.pid }, 'function worker started');
+    return undefined;
+  }
+
+  /** A pre-started worker (its process and temp dir now ours) becomes this function's. */
+  async #adopt(spare: AdoptedSpare): Promise<CallResult | undefined> {
+    const { name, manifest } = this.definition;
+    this.#child = spare.child;
+    this.#tempDir = spare.tempDir;
+    this.#moduleFile = spare.entry;
+    this.#watch(spare.child);
+    try {
+      const secretEnv = await readSecrets(manifest.secrets);
+      // The copies in its temp dir: the secrets folder itself is not readable by it.
+      for (const secret of manifest.secrets) secretEnv[`${secret.envName}_FILE`] = spare.secretFiles[secret.name]!;
+      const { TMPDIR: _tmp, ...env } = buildWorkerEnv({ ...manifest.env, ...secretEnv }, spare.tempDir);
+      if (this.#stopReason) throw new Error('the appliance is shutting down');
+      spare.child.send({ type: 'adopt', env, cwd: spare.cwd } satisfies ParentMessage);
+    } catch (error) {
+      spare.child.kill('SIGKILL');
+      return failures.cannotStart(name, error instanceof Error ? error.message : String(error));
+    }
+    this.#logger.debug({ workerPid: spare.child.pid }, 'a pre-started worker adopted the function');
     return undefined;
   }
 
@@ -170,12 +242,13 @@ export class FunctionWorker {
     child.on('disconnect', () => { if (!this.#gone) child.kill('SIGKILL'); });
   }
 
-  #call(phase: Pending['phase'], invocation: Invocation, message: ParentMessage): Promise<CallResult> {
+  #call(phase: Pending['phase'], invocation: Invocation | undefined, timeoutMs: number, message: ParentMessage): Promise<CallResult> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.#timeout(), invocation.timeoutMs);
+      const timer = setTimeout(() => this.#timeout(), timeoutMs);
       this.#pending = {
         phase,
-        invocation,
+        timeoutMs,
+        ...(invocation ? { invocation } : {}),
         settle: (result) => {
           clearTimeout(timer);
           this.#pending = undefined;
@@ -204,7 +277,7 @@ export class FunctionWorker {
       // Settled on 'close', with what the child printed on its way out.
       this.#loadError = message.error;
       setTimeout(() => this.#child?.kill('SIGKILL'), LOAD_FAILURE_EXIT_GRACE_MS).unref();
-    } else if (message.type === 'result' && pending?.phase === 'invoke' && message.invocationId === pending.invocation.invocationId) {
+    } else if (message.type === 'result' && pending?.phase === 'invoke' && message.invocationId === pending.invocation?.invocationId) {
       pending.settle(message.ok ? { ok: true, value: message.value } : failures.functionFailed(this.definition.name, message.error));
     }
   }
@@ -218,7 +291,7 @@ export class FunctionWorker {
       return;
     }
     this.stop('timeout');
-    pending.settle(failures.timedOut(this.definition.name, pending.invocation.timeoutMs, pending.phase === 'load'));
+    pending.settle(failures.timedOut(this.definition.name, pending.timeoutMs, pending.phase === 'load'));
   }
 
   #exitedWith(exit: ProcessExit): void {

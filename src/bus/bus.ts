@@ -107,7 +107,10 @@ export interface Bus {
    */
   publish(subject: string, payload: Uint8Array, options?: PublishOptions): Promise<PublishAck>;
   ensureStream(spec: StreamSpec): Promise<void>;
-  /** Create the durable consumer, or update it in place when it exists (progress kept). */
+  /**
+   * Create the durable consumer, or update it in place when it exists (progress kept). A new
+   * filter subject recreates it, resuming after the last event it settled.
+   */
   ensureConsumer(spec: ConsumerSpec): Promise<void>;
   deleteConsumer(stream: string, durable: string): Promise<void>;
   listConsumers(stream: string): Promise<string[]>;
@@ -115,6 +118,10 @@ export interface Bus {
   getMessage(stream: string, sequence: number): Promise<StoredMessage | undefined>;
   /** Messages from `fromSequence` on, in order, at most `limit`. */
   listMessages(stream: string, fromSequence: number, limit: number): Promise<StoredMessage[]>;
+  /** The first message at or after `fromSequence` whose subject matches `subject` (wildcards allowed). */
+  nextMessage(stream: string, fromSequence: number, subject: string): Promise<StoredMessage | undefined>;
+  /** The newest message whose subject matches `subject` (wildcards allowed). */
+  lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined>;
   deleteMessage(stream: string, sequence: number): Promise<boolean>;
   purge(stream: string): Promise<number>;
   streamState(stream: string): Promise<StreamState>;

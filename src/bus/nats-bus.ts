@@ -13,6 +13,7 @@ import {
   jetstreamManager,
   RetentionPolicy,
   StorageType,
+  type ConsumerInfo,
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
@@ -161,17 +162,33 @@ class NatsBus implements Bus {
     const existing = await this.jsm.consumers.info(spec.stream, spec.durable).catch((err: unknown) =>
       isNotFound(err) ? undefined : Promise.reject(err),
     );
-    if (existing) {
+    const resumeAt = existing && existing.config.filter_subject !== spec.filterSubject ? resumeSequence(existing) : undefined;
+    if (existing && resumeAt === undefined) {
       await this.jsm.consumers.update(spec.stream, spec.durable, config);
       return;
     }
-    await this.jsm.consumers.add(spec.stream, {
+    const add = (durable: string) => this.jsm.consumers.add(spec.stream, {
       ...config,
-      durable_name: spec.durable,
+      durable_name: durable,
       ack_policy: AckPolicy.Explicit,
       // A new subscription sees events from now on, not the stream's whole history.
-      deliver_policy: DeliverPolicy.New,
+      ...(resumeAt === undefined ? { deliver_policy: DeliverPolicy.New } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resumeAt }),
     });
+    if (!existing) {
+      await add(spec.durable);
+      return;
+    }
+    // nats-server 2.9 goes on waking an updated consumer by its old filter subject: events on
+    // the new one then wait for its next pull request (up to 30 s, on every event). So a new
+    // filter subject gets a new consumer, resuming where the old one stood. A bridge with the
+    // new filter holds the events meanwhile: on an interest stream, an event nobody is
+    // interested in for a moment is gone. (`~` keeps it apart from the names callers use.)
+    const bridge = `${spec.durable}~bridge`;
+    await this.deleteConsumer(spec.stream, bridge); // left by a crash mid-way
+    await add(bridge);
+    await this.jsm.consumers.delete(spec.stream, spec.durable);
+    await add(spec.durable);
+    await this.deleteConsumer(spec.stream, bridge);
   }
 
   async deleteConsumer(stream: string, durable: string): Promise<void> {
@@ -232,13 +249,23 @@ class NatsBus implements Bus {
     const out: StoredMessage[] = [];
     let seq = Math.max(1, fromSequence);
     while (out.length < limit) {
-      // next_by_subj: the first message at or after `seq`, skipping deleted ones.
-      const m = await this.jsm.streams.getMessage(stream, { seq, next_by_subj: '>' } as unknown as { seq: number });
+      const m = await this.nextMessage(stream, seq, '>');
       if (!m) break;
-      out.push(storedMessage(m));
-      seq = m.seq + 1;
+      out.push(m);
+      seq = m.sequence + 1;
     }
     return out;
+  }
+
+  async nextMessage(stream: string, fromSequence: number, subject: string): Promise<StoredMessage | undefined> {
+    // next_by_subj: the first message at or after `seq` on a matching subject, skipping deleted ones.
+    const m = await this.jsm.streams.getMessage(stream, { seq: Math.max(1, fromSequence), next_by_subj: subject } as unknown as { seq: number });
+    return m ? storedMessage(m) : undefined;
+  }
+
+  async lastMessage(stream: string, subject: string): Promise<StoredMessage | undefined> {
+    const m = await this.jsm.streams.getMessage(stream, { last_by_subj: subject });
+    return m ? storedMessage(m) : undefined;
   }
 
   async deleteMessage(stream: string, sequence: number): Promise<boolean> {
@@ -318,4 +345,16 @@ function isNotFound(err: unknown): boolean {
 
 function isNoMessage(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.NoMessageFound;
+}
+
+/**
+ * Where a consumer recreated with another filter subject resumes: after the last event it
+ * was given when none is unacknowledged (nothing skipped, nothing repeated); else after its
+ * acknowledgement floor (events acknowledged above it are delivered again, at least once
+ * holds). Undefined when it never acknowledged one but has some pending: its floor is not
+ * known (the server reports 0), so it is updated in place instead.
+ */
+function resumeSequence(info: ConsumerInfo): number | undefined {
+  if (info.num_ack_pending === 0 && info.num_redelivered === 0) return info.delivered.stream_seq + 1;
+  return info.ack_floor.consumer_seq > 0 ? info.ack_floor.stream_seq + 1 : undefined;
 }

@@ -10,7 +10,11 @@ import { createLocalProcessor } from '../../processors/local/index.js';
 import { loadSwitchboard } from '../config/load.js';
 import { InvalidEventError } from '../errors.js';
 import { validateCloudEvent } from '../events/validate.js';
-import type { FunctionDefinition } from '../runtime/function-definition.js';
+import { protectedPaths } from '../runtime/protected-paths.js';
+import type { FunctionWorkers } from '../../processors/processor.js';
+import type { ResolvedConfig } from '../config/types.js';
+import { functionsPath } from '../http/functions-endpoint.js';
+import { describeFunction, type FunctionDescription } from '../runtime/describe-function.js';
 import { runCommand } from './run-command.js';
 
 interface Common {
@@ -28,7 +32,12 @@ export function registerFunctionsCommands(program: Command, configOption: readon
     .action((opts: Common) =>
       runCommand(async () => {
         const { config, functions: catalog } = await loadSwitchboard({ configPath: opts.config });
-        const rows = catalog.names().map((name) => describe(catalog.get(name)!, config.subscriptions.filter((s) => s.function === name).map((s) => s.name)));
+        const live = await runningWorkers(config);
+        const rows = catalog.names().map((name) => ({
+          ...describeFunction(catalog.get(name)!, config.subscriptions.filter((s) => s.function === name).map((s) => s.name)),
+          // null: no appliance answered, so nothing is known about workers.
+          workers: live ? live.get(name) ?? [] : null,
+        }));
         process.stdout.write(opts.json ? `${JSON.stringify(rows, null, 2)}\n` : table(rows));
       }),
     );
@@ -42,7 +51,10 @@ export function registerFunctionsCommands(program: Command, configOption: readon
       runCommand(async () => {
         const { config, functions: catalog } = await loadSwitchboard({ configPath: opts.config });
         const event = validateCloudEvent(await readEvent(opts.event));
-        const processor = createLocalProcessor({ functions: catalog, logger: pino({ level: 'info' }, pino.destination(2)), maxWorkersPerFunction: 1 });
+        const processor = createLocalProcessor({
+          functions: catalog, logger: pino({ level: 'info' }, pino.destination(2)), maxWorkersPerFunction: 1,
+          sandbox: config.functions.sandbox, protectedPaths: protectedPaths(config),
+        });
         try {
           const definition = catalog.get(name);
           const outcome = await processor.invoke({
@@ -58,27 +70,39 @@ export function registerFunctionsCommands(program: Command, configOption: readon
     );
 }
 
-function describe(fn: FunctionDefinition, subscriptions: string[]) {
-  const m = fn.manifest;
-  return {
-    name: fn.name,
-    runtime: 'node',
-    entry: fn.entry,
-    manifest: fn.manifestFile ?? null,
-    timeoutMs: m.timeoutMs,
-    memoryMb: m.memoryMb,
-    env: Object.keys(m.env),
-    secrets: m.secrets.map((s) => s.name),
-    subscriptions,
-  };
+type Workers = FunctionWorkers['workers'];
+
+/**
+ * The workers of each function in the running appliance (its GET /functions), or undefined
+ * when none answers: the listing itself needs only the files.
+ */
+async function runningWorkers(config: ResolvedConfig): Promise<Map<string, Workers> | undefined> {
+  const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
+  try {
+    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}${functionsPath}`, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return undefined;
+    const body = (await response.json()) as { functions: { name: string; workers: Workers }[] };
+    return new Map(body.functions.map((f) => [f.name, f.workers]));
+  } catch {
+    return undefined;
+  }
 }
 
-function table(rows: ReturnType<typeof describe>[]): string {
+function describeWorkers(workers: Workers | null): string {
+  if (workers === null) return 'workers: unknown (the appliance is not running)';
+  if (workers.length === 0) return 'workers: none (scaled to zero)';
+  const states = workers.map((w) => `${w.pid ?? '?'} ${w.state}, ${w.invocations} run`);
+  return `workers: ${workers.length} (${states.join('; ')})`;
+}
+
+function table(rows: (FunctionDescription & { workers: Workers | null })[]): string {
   if (rows.length === 0) return 'no functions in the functions folder\n';
   return rows
-    .map((r) => `${r.name}  (${r.runtime}, ${r.entry})\n  timeout ${r.timeoutMs / 1000}s, memory ${r.memoryMb} MB` +
+    .map((r) => `${r.name}  (${r.runtime}, ${r.entry}, version ${r.version})\n  timeout ${r.timeoutMs / 1000}s, memory ${r.memoryMb} MB` +
+      `${r.concurrency ? `, concurrency ${r.concurrency}` : ''}${r.network ? '' : ', no network'}` +
+      `, minWarm ${r.minWarm}, idle timeout ${r.idleTimeoutMs / 1000}s${r.maxInvocations ? `, recycled after ${r.maxInvocations} invocations` : ''}` +
       `${r.env.length ? `, env ${r.env.join(' ')}` : ''}${r.secrets.length ? `, secrets ${r.secrets.join(' ')}` : ''}\n` +
-      `  subscriptions: ${r.subscriptions.join(', ') || '(none)'}\n`)
+      `  subscriptions: ${r.subscriptions.join(', ') || '(none)'}\n  ${describeWorkers(r.workers)}\n`)
     .join('');
 }
 

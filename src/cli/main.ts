@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerDlqCommands } from './dlq-commands.js';
 import { registerFunctionsCommands } from './functions-commands.js';
+import { registerInvocationsCommands } from './invocations-commands.js';
 import { runCommand } from './run-command.js';
 import { sendCommand } from './send-command.js';
 import { registerSimCommands } from './sim-command.js';
@@ -47,6 +48,7 @@ program
 
 registerDlqCommands(program, configOption);
 registerFunctionsCommands(program, configOption);
+registerInvocationsCommands(program, configOption);
 registerSimCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,6 +1,8 @@
 import { startAppliance } from '../appliance.js';
 import { loadSwitchboard } from '../config/load.js';
+import { formatProblem } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { checkAllFunctionSyntax } from '../runtime/check-syntax.js';
 import { reportError } from './run-command.js';
 
 export async function startCommand(opts: { config?: string }): Promise<void> {
@@ -14,6 +16,11 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
   }
   const { config, functions } = loaded;
   const logger = createLogger(config.log.level);
+  // A function that does not parse does not stop the others: it is reported here, once, and
+  // each of its invocations fails with SB_FUNCTION_LOAD_FAILED naming the same place.
+  for (const problem of await checkAllFunctionSyntax(functions)) {
+    logger.error({ file: problem.file, line: problem.line, column: problem.column }, `a function cannot be loaded: ${formatProblem(problem)}`);
+  }
   let appliance;
   try {
     appliance = await startAppliance(config, functions, logger, {

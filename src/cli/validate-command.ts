@@ -1,11 +1,10 @@
 import { loadSwitchboard } from '../config/load.js';
-import { ConfigError, type ConfigProblem } from '../errors.js';
-import { checkFunctionSyntax } from '../runtime/check-syntax.js';
+import { ConfigError } from '../errors.js';
+import { checkAllFunctionSyntax } from '../runtime/check-syntax.js';
 
 export async function validateCommand(opts: { config?: string; json?: boolean }): Promise<void> {
   const { config, functions } = await loadSwitchboard({ configPath: opts.config });
-  const syntax = await Promise.all(functions.names().map((name) => checkFunctionSyntax(functions.get(name)!)));
-  const broken = syntax.filter((p): p is ConfigProblem => p !== undefined);
+  const broken = await checkAllFunctionSyntax(functions);
   if (broken.length > 0) throw new ConfigError(broken, 'SB_FUNCTION_LOAD_FAILED');
   const summary = {
     valid: true,

@@ -12,10 +12,11 @@ export const configDefaults = {
     retention: {
       events: { maxAge: '7d', maxBytes: '1GiB', maxMessages: -1 },
       deadLetter: { maxAge: '30d', maxBytes: '256MiB', maxMessages: -1 },
+      invocations: { maxAge: '7d', maxBytes: '256MiB', maxMessages: -1 },
     },
   },
   http: { listen: '0.0.0.0:8080' },
-  functions: { dir: './functions', timeout: '60s', memory: 256, maxWorkers: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required' as 'required' | 'best-effort' },
+  functions: { dir: './functions', timeout: '60s', memory: 256, maxWorkers: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required' as 'required' | 'best-effort', watch: true, prestartedWorkers: 1 },
   log: { level: 'info' },
   shutdownTimeout: '30s',
 } as const;

@@ -32,14 +32,14 @@ export interface Switchboard {
 
 const configSchema = buildConfigSchema();
 
-interface ConfigFileResult {
+export interface ConfigFileResult {
   readonly config?: ResolvedConfig;
   readonly yaml?: YamlFile;
   readonly written?: WrittenConfig;
   readonly problems: CodedProblem[];
 }
 
-async function readConfig(file: string, options: ReadYamlOptions): Promise<ConfigFileResult> {
+export async function readConfig(file: string, options: ReadYamlOptions): Promise<ConfigFileResult> {
   const read = await readYamlFile(file, configSchema, options);
   if (!read.yaml || read.problems.length > 0) return { problems: read.problems };
   const written = read.data as WrittenConfig;
@@ -60,7 +60,7 @@ export async function loadConfigFile(options: LoadOptions = {}): Promise<Resolve
   return deepFreeze(config!);
 }
 
-function functionsDirLocation(yaml: YamlFile, written: WrittenConfig): DirLocation {
+export function functionsDirLocation(yaml: YamlFile, written: WrittenConfig): DirLocation {
   if (written.functions?.dir === undefined) return { file: yaml.file, line: 1, column: 1, path: 'functions.dir' };
   return { file: yaml.file, ...positionAt(yaml, ['functions', 'dir']), path: 'functions.dir' };
 }

@@ -18,10 +18,10 @@ export interface WrittenConfig {
   bus?: {
     url?: string; dataDir?: string; port?: number; user?: string; password?: string; token?: string;
     duplicateWindow?: string; replicas?: number; ackWait?: string;
-    retention?: { events?: WrittenRetention; deadLetter?: WrittenRetention };
+    retention?: { events?: WrittenRetention; deadLetter?: WrittenRetention; invocations?: WrittenRetention };
   };
   http?: { listen?: string };
-  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string; sandbox?: 'required' | 'best-effort' };
+  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string; sandbox?: 'required' | 'best-effort'; watch?: boolean; prestartedWorkers?: number };
   log?: { level?: LogConfig['level'] };
   shutdownTimeout?: string;
   sources?: SourceConfig[];
@@ -52,6 +52,7 @@ function resolveBus(written: WrittenConfig['bus'], baseDir: string): BusConfig {
     ...(written?.token !== undefined ? { token: written.token } : {}),
     events: retention(written?.retention?.events, d.retention.events),
     deadLetter: retention(written?.retention?.deadLetter, d.retention.deadLetter),
+    invocations: retention(written?.retention?.invocations, d.retention.invocations),
     duplicateWindowMs: parseDuration(written?.duplicateWindow ?? d.duplicateWindow),
     replicas: written?.replicas ?? d.replicas,
     ackWaitMs: parseDuration(written?.ackWait ?? d.ackWait),
@@ -103,6 +104,8 @@ export function resolveConfig(yaml: YamlFile, written: WrittenConfig, baseDir: s
       maxChainDepth: written.functions?.maxChainDepth ?? f.maxChainDepth,
       secretsDir: isAbsolute(secretsDir) ? secretsDir : resolve(baseDir, secretsDir),
       sandbox: written.functions?.sandbox ?? f.sandbox,
+      prestartedWorkers: written.functions?.prestartedWorkers ?? f.prestartedWorkers,
+      watch: written.functions?.watch ?? f.watch,
     },
     log: { level: written.log?.level ?? configDefaults.log.level },
     shutdownTimeoutMs: parseDuration(written.shutdownTimeout ?? configDefaults.shutdownTimeout),

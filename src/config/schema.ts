@@ -52,6 +52,10 @@ function busSchema(): JsonSchema {
     retention: object('How long the streams keep what they store.', {
       events: ref('retention', { default: d.retention.events }),
       deadLetter: ref('retention', { default: d.retention.deadLetter }),
+      invocations: ref('retention', {
+        default: d.retention.invocations,
+        description: 'Invocation records (switchboard invocations): the oldest go first when a limit is reached.',
+      }),
     }),
   }, { dependencies: { user: ['password'], password: ['user'] } });
 }
@@ -102,9 +106,17 @@ export function buildConfigSchema(types: Record<string, SourceType<never>> = sou
           type: 'string', minLength: 1, default: f.secretsDir,
           description: "Folder of secret files: a function's manifest lists the ones it may have (secrets: [name]); no other function can read them. Default /etc/switchboard/secrets.",
         },
+        prestartedWorkers: {
+          type: 'integer', minimum: 0, maximum: 16, default: f.prestartedWorkers,
+          description: "Generic Node workers kept started (each ~40 MB) so that a JavaScript function's first invocation, or a scale-up, pays only its module load, not a process start. 0 turns them off. Default 1.",
+        },
         sandbox: {
           enum: ['required', 'best-effort'], default: f.sandbox,
           description: 'required (default): Python, shell and other executables run only inside bubblewrap and are refused without it. best-effort: without bubblewrap they run unsandboxed, with a warning.',
+        },
+        watch: {
+          type: 'boolean', default: f.watch,
+          description: 'Hot reload (default true): a change to the functions folder, subscriptions/*.yaml or the subscriptions of this file takes effect without a restart; a broken new version is reported and the last good one keeps serving.',
         },
         maxChainDepth: {
           type: 'integer', minimum: 1, maximum: 64, default: f.maxChainDepth,

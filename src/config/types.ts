@@ -29,6 +29,8 @@ export interface BusConfig {
   readonly token?: string;
   readonly events: StreamRetention;
   readonly deadLetter: StreamRetention;
+  /** The INVOCATIONS stream: records of invocations, oldest dropped first. */
+  readonly invocations: StreamRetention;
   readonly duplicateWindowMs: number;
   readonly replicas: number;
   /** Redelivery after this long without an ack or in-progress signal (crash recovery). */
@@ -63,6 +65,10 @@ export interface FunctionsConfig {
    * they are refused. best-effort: without bubblewrap they run unsandboxed, with a warning.
    */
   readonly sandbox: 'required' | 'best-effort';
+  /** Generic Node workers kept started for JavaScript functions to adopt (0: none). */
+  readonly prestartedWorkers: number;
+  /** Hot reload: watch the functions folder, subscriptions/ and this file, and apply changes. */
+  readonly watch: boolean;
 }
 
 export interface LogConfig {

@@ -1,8 +1,10 @@
-// The two streams of the event path: EVENTS (every stored event, by source and type) and
-// DLQ (events whose function failed on every attempt, by subscription).
+// The streams of the event path: EVENTS (every stored event, by source and type), DLQ
+// (events whose function failed on every attempt, by subscription) and INVOCATIONS (a
+// record of every invocation, see src/invocations/).
 
 import type { BusConfig } from '../config/types.js';
 import type { StreamSpec } from '../bus/bus.js';
+import { invocationsStream, invocationsSubjectRoot } from '../invocations/subjects.js';
 import { deadLetterSubjectRoot, eventsSubjectRoot } from './subjects.js';
 
 export const eventsStream = 'EVENTS';
@@ -32,6 +34,17 @@ export function streamSpecs(bus: BusConfig): StreamSpec[] {
       retention: 'limits',
       discard: 'new',
       ...bus.deadLetter,
+      duplicateWindowMs: bus.duplicateWindowMs,
+      replicas: bus.replicas,
+    },
+    {
+      name: invocationsStream,
+      subjects: [`${invocationsSubjectRoot}.>`],
+      description: 'Switchboard: a record of every invocation, on invocations.<function>.<subscription>.<succeeded|failed>.<event id>.<invocation id>',
+      // A history, not work to do: when full or old, the oldest records go.
+      retention: 'limits',
+      discard: 'old',
+      ...bus.invocations,
       duplicateWindowMs: bus.duplicateWindowMs,
       replicas: bus.replicas,
     },

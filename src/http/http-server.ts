@@ -17,6 +17,7 @@ export class HttpServer implements HttpRoutes {
     this.#server.keepAliveTimeout = 65_000;
   }
 
+  /** An exact path, or `/parent/*` for every path one segment below `/parent` (the handler reads which). */
   route(path: string, handler: HttpHandler): void {
     if (this.#routes.has(path)) throw new Error(`HTTP path ${path} is already taken by another source or endpoint`);
     this.#routes.set(path, handler);
@@ -59,7 +60,7 @@ export class HttpServer implements HttpRoutes {
       res.setHeader('Connection', 'close');
       return sendJson(res, 503, { error: 'draining', message: 'the appliance is shutting down; retry shortly' });
     }
-    const handler = this.#routes.get(path);
+    const handler = this.#routes.get(path) ?? this.#routes.get(`${path.slice(0, path.lastIndexOf('/'))}/*`);
     if (!handler) return sendJson(res, 404, { error: 'not_found', message: `nothing is served at ${path}` });
     Promise.resolve(handler(req, res)).catch((err: unknown) => {
       this.#log.error({ err, path }, 'request handler failed');

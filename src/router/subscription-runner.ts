@@ -2,6 +2,7 @@
 // consumer, checks the filters, invokes, and settles each message exactly once — ack on
 // success, nak with the backoff delay for another attempt, or park in the DLQ after the last.
 // Because retries are JetStream redeliveries, a retry scheduled before a crash still happens.
+// Every invocation leaves a record (src/invocations/), published without waiting for it.
 
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -10,7 +11,9 @@ import type { SubscriptionConfig } from '../config/types.js';
 import type { CloudEventRecord } from '../events/cloudevent.js';
 import { eventsStream } from '../events/streams.js';
 import { invocationOutcome, type Metrics } from '../metrics.js';
-import type { Processor } from '../../processors/processor.js';
+import type { Invocation, InvocationOutcome, Processor } from '../../processors/processor.js';
+import { publishInvocationRecord } from '../invocations/invocation-log.js';
+import { buildInvocationRecord, type InvocationFacts } from '../invocations/record.js';
 import type { FunctionCatalog } from '../runtime/function-definition.js';
 import { retryDelayMs } from './backoff.js';
 import { publishDeadLetter, replayForHeader } from './dead-letter.js';
@@ -46,6 +49,22 @@ export function consumerName(subscription: string): string {
 interface InFlight {
   readonly message: DeliveredMessage;
   settled: boolean;
+}
+
+/** One run of the function, as the invocation record tells it. */
+interface Run {
+  readonly invocation: Invocation;
+  readonly startedAt: Date;
+  readonly outcome: InvocationOutcome;
+}
+
+/** What the router did after a run; filled in as it goes, so a throw leaves 'handed-back'. */
+type Settled = { -readonly [K in 'action' | 'publishedEvents' | 'resultProblem' | 'retryDelayMs']: InvocationFacts[K] };
+
+/** Why a function's returned events made its invocation fail. */
+interface ResultProblem {
+  readonly code: string;
+  readonly message: string;
 }
 
 export class SubscriptionRunner {
@@ -160,57 +179,96 @@ export class SubscriptionRunner {
         `delivered ${attempt} times, more than ${this.#sub.retry.attempts} attempts plus ${interruptedDeliveriesAllowed} interrupted deliveries (the appliance stopped or crashed during them)`,
       );
     }
-    const outcome = await this.#invoke(event, attempt, entry);
-    if (entry.settled) return; // handed back during shutdown
+    const run = await this.#invoke(event, attempt, entry);
+    const settled: Settled = { action: 'handed-back', publishedEvents: 0, resultProblem: undefined, retryDelayMs: undefined };
+    try {
+      if (entry.settled) return; // handed back during shutdown
+      await this.#settleRun(entry, event, run.outcome, settled, log);
+    } finally {
+      this.#record(run, settled, log);
+    }
+  }
+
+  /** Ack, nak for a retry, or park: what the outcome asks for. Records each step in `settled`. */
+  async #settleRun(entry: InFlight, event: CloudEventRecord, outcome: InvocationOutcome, settled: Settled, log: Logger): Promise<void> {
+    const { message } = entry;
+    const attempt = message.deliveryCount;
     // Events the function returned are published before the trigger is acked: a crash in
     // between re-runs the function, and the derived ids store its events once.
-    const resultProblem = outcome.ok ? await this.#publishResults(outcome.result, event, message, log) : undefined;
-    if (outcome.ok && resultProblem === undefined) {
+    const results = outcome.ok ? await this.#publishResults(outcome.result, event, message, log) : { published: 0 };
+    settled.publishedEvents = results.published;
+    if (outcome.ok && results.problem === undefined) {
       log.debug({ attempt, durationMs: outcome.durationMs }, 'invocation succeeded');
+      settled.action = 'acked';
       return this.#settle(entry, () => message.ack());
     }
-    const error = outcome.ok ? resultProblem! : `${outcome.error.code}: ${outcome.error.message}`;
+    if (results.problem) settled.resultProblem = results.problem;
+    const problem = outcome.ok ? results.problem! : outcome.error;
+    const error = `${problem.code}: ${problem.message}`;
     if (attempt < this.#sub.retry.attempts) {
       const delayMs = retryDelayMs(this.#sub.retry, attempt);
       log.warn({ attempt, attempts: this.#sub.retry.attempts, delayMs, error }, 'invocation failed; will retry');
       this.#deps.metrics.retries.inc({ subscription: this.#sub.name });
+      Object.assign(settled, { action: 'retry', retryDelayMs: delayMs });
       return this.#settle(entry, () => message.nak(delayMs));
     }
     log.error({ attempt, error }, 'invocation failed on its last attempt');
-    return this.#exhausted(entry, event, log, error);
+    await this.#exhausted(entry, event, log, error);
+    settled.action = this.#sub.deadLetter ? 'dead-lettered' : 'dropped';
   }
 
-  async #invoke(event: CloudEventRecord, attempt: number, entry: InFlight) {
+  async #invoke(event: CloudEventRecord, attempt: number, entry: InFlight): Promise<Run> {
     const definition = this.#deps.functions.get(this.#sub.function);
     const timeoutMs = this.#sub.timeoutMs ?? definition?.manifest.timeoutMs ?? this.#deps.defaultTimeoutMs;
     // In-progress acks keep JetStream from redelivering an event whose function still runs.
     const heartbeat = setInterval(() => entry.settled || entry.message.working(), Math.max(250, this.#deps.ackWaitMs / 3));
+    const invocation: Invocation = {
+      invocationId: randomUUID(),
+      functionName: this.#sub.function,
+      subscription: this.#sub.name,
+      event,
+      attempt,
+      timeoutMs,
+    };
+    const startedAt = new Date();
     try {
-      const outcome = await this.#deps.processor.invoke({
-        invocationId: randomUUID(),
-        functionName: this.#sub.function,
-        subscription: this.#sub.name,
-        event,
-        attempt,
-        timeoutMs,
-      });
+      const outcome = await this.#deps.processor.invoke(invocation);
       const errorCode = outcome.ok ? undefined : outcome.error.code;
       this.#deps.metrics.invocations.inc({ function: this.#sub.function, outcome: invocationOutcome(errorCode) });
       this.#deps.metrics.invocationDuration.observe({ function: this.#sub.function }, outcome.durationMs / 1000);
-      return outcome;
+      return { invocation, startedAt, outcome };
     } finally {
       clearInterval(heartbeat);
     }
   }
 
   /**
-   * Publishes what the function returned (see function-results.ts). Returns why the
-   * invocation must count as failed (a returned event is invalid), else undefined. An event
-   * past the chain limit is dead-lettered instead: a loop of functions stops there.
+   * Keep the invocation's record, without waiting: the record is for the operator, and
+   * storing it must never hold up, fail or repeat the event's delivery.
    */
-  async #publishResults(result: unknown, trigger: CloudEventRecord, message: DeliveredMessage, log: Logger): Promise<string | undefined> {
+  #record(run: Run, settled: Settled, log: Logger): void {
+    const failed = (err: unknown) => {
+      this.#deps.metrics.invocationRecordsFailed.inc();
+      log.warn({ err, invocationId: run.invocation.invocationId }, 'the invocation record was not stored; the event was handled regardless');
+    };
+    try {
+      const record = buildInvocationRecord({ ...run, ...settled, attempts: this.#sub.retry.attempts });
+      publishInvocationRecord(this.#deps.bus, record).catch(failed);
+    } catch (err) {
+      failed(err);
+    }
+  }
+
+  /**
+   * Publishes what the function returned (see function-results.ts). Returns how many were
+   * published and why the invocation must count as failed (a returned event is invalid),
+   * if it must. An event past the chain limit is dead-lettered instead: a loop of functions
+   * stops there.
+   */
+  async #publishResults(result: unknown, trigger: CloudEventRecord, message: DeliveredMessage, log: Logger): Promise<{ published: number; problem?: ResultProblem }> {
     const events = resultEvents(result, trigger, this.#sub.function, this.#sub.name);
-    if (events.length === 0) return undefined;
+    let published = 0;
+    if (events.length === 0) return { published };
     const dispatch = createDispatch(this.#deps.bus, functionSourceName(this.#sub.function));
     for (const [index, candidate] of events.entries()) {
       if (chainDepth(candidate as CloudEventRecord) > this.#deps.maxChainDepth) {
@@ -231,13 +289,16 @@ export class SubscriptionRunner {
       }
       try {
         await dispatch(candidate);
+        published += 1;
       } catch (err) {
-        if (err instanceof InvalidEventError) return `SB_EVENT_INVALID: function ${this.#sub.function} returned an invalid CloudEvent: ${err.message}`;
+        if (err instanceof InvalidEventError) {
+          return { published, problem: { code: err.code, message: `function ${this.#sub.function} returned an invalid CloudEvent: ${err.message}` } };
+        }
         throw err; // bus unavailable: the trigger is handed back and retried
       }
     }
-    log.debug({ published: events.length }, 'published the events the function returned');
-    return undefined;
+    log.debug({ published }, 'published the events the function returned');
+    return { published };
   }
 
   async #exhausted(entry: InFlight, event: CloudEventRecord | undefined, log: Logger, error: string): Promise<void> {

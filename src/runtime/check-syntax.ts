@@ -2,15 +2,22 @@
 // error is reported with file and line before the function is ever invoked. `node --check`
 // alone cannot be trusted with `.js` (it let ESM syntax errors through in a folder without
 // package.json), so the source is parsed as an ES module and, failing that, as CommonJS.
+// TypeScript is compiled as the processor will compile it (esbuild, typescript.ts), without
+// writing anything: a syntax error or an import that cannot be resolved, never a type error.
 
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { ConfigProblem } from '../errors.js';
-import type { FunctionDefinition } from './function-definition.js';
+import type { FunctionCatalog, FunctionDefinition } from './function-definition.js';
+import { typescriptProblem } from './typescript.js';
 
 /** The syntax error of a function's module, or undefined when it parses. */
 export async function checkFunctionSyntax(fn: FunctionDefinition): Promise<ConfigProblem | undefined> {
-  // Other runtimes are checked when they are prepared (TypeScript) or not at all (executables).
+  if (fn.runtime === 'typescript') {
+    const found = await typescriptProblem(fn);
+    return found && { ...found, message: `function ${fn.name}: ${found.message}` };
+  }
+  // Executables (Python, shell, binaries) are not checked.
   if (fn.runtime !== 'javascript') return undefined;
   const source = await readFile(fn.entry, 'utf8');
   const asModule = await parse(source, 'module');
@@ -49,4 +56,24 @@ function parseError(stderr: string): ParseError {
 
 function problem(fn: FunctionDefinition, error: ParseError): ConfigProblem {
   return { file: fn.entry, line: error.line, column: error.column, path: '', message: `function ${fn.name}: ${error.message}` };
+}
+
+/** Every function's problem, a few at a time (each JavaScript check starts a node process). */
+export async function checkAllFunctionSyntax(catalog: FunctionCatalog, concurrency = 4): Promise<ConfigProblem[]> {
+  const names = catalog.names();
+  const found: ConfigProblem[] = [];
+  const next = async (): Promise<void> => {
+    for (let name = names.shift(); name !== undefined; name = names.shift()) {
+      const fn = catalog.get(name);
+      const problem = fn && (await checkFunctionSyntax(fn).catch((error: unknown) => unreadable(fn, error)));
+      if (problem) found.push(problem);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, next));
+  return found.sort((a, b) => a.file.localeCompare(b.file));
+}
+
+function unreadable(fn: FunctionDefinition, error: unknown): ConfigProblem {
+  const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+  return { file: fn.entry, line: 1, column: 1, path: '', message: `function ${fn.name} cannot be checked (${why})` };
 }

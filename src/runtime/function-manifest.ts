@@ -55,6 +55,17 @@ export function renderManifestSchema(): string {
   return `${JSON.stringify({ $id: 'urn:switchboard:schema:function-v1', ...manifestSchema }, null, 2)}\n`;
 }
 
+/**
+ * Why a function may not set this variable, if it may not: the dynamic loader's LD_* run code
+ * before the sandbox has dropped privileges (executables) and NODE_OPTIONS and Node's IPC
+ * variables would lift a JS worker's permission model.
+ */
+export function sandboxLiftingEnv(name: string): string | undefined {
+  if (name.startsWith('LD_')) return 'the dynamic loader would act on it before the sandbox drops privileges';
+  if (['NODE_OPTIONS', 'NODE_CHANNEL_FD', 'NODE_CHANNEL_SERIALIZATION_MODE', 'NODE_UNIQUE_ID'].includes(name)) return 'it would lift the sandbox of a JavaScript worker';
+  return undefined;
+}
+
 /** `chat-url` → CHAT_URL: upper case, every other character an underscore. */
 export function secretEnvName(name: string): string {
   return name.toUpperCase().replace(/[^A-Z0-9]/gu, '_');
@@ -94,6 +105,10 @@ function resolveManifest(yaml: YamlFile, written: WrittenManifest, functions: Fu
     return readTrigger(t, declaredAt(yaml, ['triggers', i]));
   });
   const env = Object.fromEntries(Object.entries(written.env ?? {}).map(([k, v]) => [k, String(v)]));
+  for (const name of Object.keys(env)) {
+    const why = sandboxLiftingEnv(name);
+    if (why) problems.push(problemAt(yaml, ['env', name], `env ${name} may not be set by a function: ${why}; remove it`, code));
+  }
   const secrets = (written.secrets ?? []).map((name, i) => {
     const secret = { name, file: join(functions.secretsDir, name), envName: secretEnvName(name) };
     // Checked at load (validate and start) so a missing secret is reported at its line, not

@@ -87,7 +87,7 @@ sources:
     const list = await runCli(['functions', 'list', '--json', '--config', fixture.configFile]);
     expect(list.exitCode).toBe(0);
     const [greet] = JSON.parse(list.stdout) as Record<string, unknown>[];
-    expect(greet).toMatchObject({ name: 'greet', runtime: 'node', timeoutMs: 5_000, env: ['TOKEN'], subscriptions: ['greetings'] });
+    expect(greet).toMatchObject({ name: 'greet', runtime: 'javascript', timeoutMs: 5_000, env: ['TOKEN'], subscriptions: ['greetings'], workers: null });
     expect(list.stdout).not.toContain('not-shown');
 
     const { writeFile } = await import('node:fs/promises');

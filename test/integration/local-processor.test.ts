@@ -322,6 +322,65 @@ describe('local processor lifecycle', () => {
     });
   });
 
+  const workersNow = (p: ReturnType<typeof createLocalProcessor>) => p.status().find((s) => s.function === 'thrower')?.workers ?? [];
+  const waitFor = async (check: () => boolean, what: string) => {
+    const deadline = Date.now() + 15_000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await idle(50);
+    }
+  };
+
+  it('starts minWarm workers before any event (provisioned concurrency), and the first invocation runs on one of them', async () => {
+    await withProcessor({ minWarm: 2 }, async (p) => {
+      await p.warm();
+      const warm = workersNow(p);
+      expect(warm.map((w) => [w.state, w.invocations])).toEqual([['idle', 0], ['idle', 0]]);
+      await workerOf(p);
+      const after = workersNow(p);
+      expect(after.map((w) => w.pid).sort()).toEqual(warm.map((w) => w.pid).sort()); // no new process
+      expect(after.map((w) => w.invocations).sort()).toEqual([0, 1]);
+    });
+  });
+
+  it('replaces a warm worker that crashed or was killed, and one recycled after maxInvocations', async () => {
+    await withProcessor({ minWarm: 1, maxInvocations: 2 }, async (p) => {
+      await p.warm();
+      const [first] = workersNow(p);
+      process.kill(first!.pid!, 'SIGKILL'); // an operator, or the kernel's OOM killer
+      await waitFor(() => workersNow(p).some((w) => w.pid !== first!.pid && w.state === 'idle'), 'a replacement worker');
+      const second = workersNow(p)[0]!;
+      await workerOf(p);
+      await workerOf(p); // its second invocation: recycled, and minWarm provisions another
+      await waitFor(() => workersNow(p).some((w) => w.pid !== second.pid && w.state === 'idle'), 'the recycled worker\'s replacement');
+      expect(workersNow(p)).toHaveLength(1);
+    });
+  });
+
+  it('scales to zero: idle workers exit, status shows none, the next event starts one', async () => {
+    await withProcessor({ idleTimeoutMs: 150 }, async (p) => {
+      await workerOf(p);
+      expect(workersNow(p)).toHaveLength(1);
+      await waitFor(() => workersNow(p).length === 0, 'the idle worker to exit');
+      await workerOf(p);
+      expect(workersNow(p)).toHaveLength(1);
+    });
+  });
+
+  it('does not keep forking a minWarm function that cannot load, and its invocations still get their own outcome', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sb-life-'));
+    const local = createLocalProcessor({ functions: catalogOf([definition(functionsDir, 'broken', { minWarm: 2 })]), logger: pino({ level: 'silent' }), tmpRoot: root });
+    try {
+      await local.warm();
+      await idle(300);
+      expect(local.status().find((s) => s.function === 'broken')?.workers ?? []).toEqual([]);
+      expect(errorOf(await local.invoke(invocation('broken'))).code).toBe('SB_FUNCTION_LOAD_FAILED');
+    } finally {
+      await local.close(0);
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('keeps minWarm workers however long they are idle', async () => {
     await withProcessor({ idleTimeoutMs: 150, minWarm: 1 }, async (p) => {
       const first = await workerOf(p);

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bus, DeliveredMessage } from '../../src/bus/bus.js';
 import { connectNatsBus } from '../../src/bus/nats-bus.js';
 import { startNatsServer, type TestNatsServer } from '../helpers/nats-server.js';
@@ -102,6 +102,52 @@ describe('NATS JetStream bus', () => {
     const other = await connectNatsBus({ servers: [server.url], logger });
     expect(await (await other.keyValue('checkpoints-test')).get('vc-lab')).toBe('4294967301');
     await other.close();
+  });
+
+  it('delivers at once on a new filter subject, resuming after the events the consumer settled', async () => {
+    const spec = { stream: 'T', durable: 'refilter', maxAckPending: 4, ackWaitMs: 30_000 };
+    await bus.ensureConsumer({ ...spec, filterSubject: 't.before' });
+    const got: string[] = [];
+    let handle = await bus.consume('T', 'refilter', (m) => {
+      got.push(dec(m.data));
+      m.ack();
+    });
+    await bus.publish('t.before', enc('b1'));
+    await vi.waitFor(() => expect(got).toEqual(['b1']));
+    await handle.stop();
+    await bus.publish('t.after', enc('a1')); // stored while no one consumes: not lost
+    await bus.ensureConsumer({ ...spec, filterSubject: 't.after' });
+    handle = await bus.consume('T', 'refilter', (m) => {
+      got.push(dec(m.data));
+      m.ack();
+    });
+    // nats-server 2.9 does not wake a consumer updated in place on its new subject; an
+    // unrelated event first, then ours, used to wait ~15 s for the next pull request.
+    await bus.publish('t.before', enc('b2'));
+    await bus.publish('t.after', enc('a2'));
+    await vi.waitFor(() => expect(got).toEqual(['b1', 'a1', 'a2']), { timeout: 3_000 });
+    await handle.stop();
+  });
+
+  it('loses no event of an interest stream while a consumer is recreated for a new filter subject', async () => {
+    await bus.ensureStream({
+      name: 'REFILTER', subjects: ['rf.>'], maxAgeMs: 60_000, maxBytes: -1, maxMessages: -1, duplicateWindowMs: 60_000, replicas: 1,
+      retention: 'interest', discard: 'new',
+    });
+    const spec = { stream: 'REFILTER', durable: 'c', maxAckPending: 4, ackWaitMs: 30_000 };
+    await bus.ensureConsumer({ ...spec, filterSubject: 'rf.one' });
+    // Stored for the consumer, not yet delivered; the new filter wants it too.
+    await bus.publish('rf.one', enc('backlog'));
+    await bus.ensureConsumer({ ...spec, filterSubject: 'rf.>' });
+    expect(await bus.listConsumers('REFILTER')).toEqual(['c']);
+    const got: string[] = [];
+    const handle = await bus.consume('REFILTER', 'c', (m) => {
+      got.push(dec(m.data));
+      m.ack();
+    });
+    await bus.publish('rf.two', enc('after'));
+    await vi.waitFor(() => expect(got).toEqual(['backlog', 'after']), { timeout: 3_000 });
+    await handle.stop();
   });
 
   it('updates a consumer in place when its filter changes', async () => {

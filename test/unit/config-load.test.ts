@@ -39,10 +39,11 @@ describe('loadSwitchboard', () => {
       url: 'embedded', servers: [], embedded: true, port: 4222, dataDir: '/var/lib/switchboard',
       events: { maxAgeMs: 7 * 86_400_000, maxBytes: 1024 ** 3, maxMessages: -1 },
       deadLetter: { maxAgeMs: 30 * 86_400_000, maxBytes: 256 * 1024 ** 2, maxMessages: -1 },
+      invocations: { maxAgeMs: 7 * 86_400_000, maxBytes: 256 * 1024 ** 2, maxMessages: -1 },
       duplicateWindowMs: 120_000, replicas: 1, ackWaitMs: 30_000,
     });
     expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
-    expect(config.functions).toEqual({ dir: join(tree.dir, 'functions'), defaultTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required' });
+    expect(config.functions).toEqual({ dir: join(tree.dir, 'functions'), defaultTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required', watch: true, prestartedWorkers: 1 });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.shutdownTimeoutMs).toBe(30_000);
     expect(config.sources).toEqual([]);
@@ -72,7 +73,7 @@ describe('loadSwitchboard', () => {
     expect(config.bus).toMatchObject({ embedded: false, servers: ['nats://h1:4222', 'tls://h2:4222'], dataDir: join(tree.dir, 'state'), duplicateWindowMs: 600_000, ackWaitMs: 2_000 });
     expect(config.bus.events).toEqual({ maxAgeMs: 86_400_000, maxBytes: 10_000_000, maxMessages: 1000 });
     expect(config.http).toEqual({ host: '::', port: 9090 });
-    expect(config.functions).toEqual({ dir: join(tree.dir, 'fns'), defaultTimeoutMs: 900_000, defaultMemoryMb: 512, maxWorkersPerFunction: 2, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required' });
+    expect(config.functions).toEqual({ dir: join(tree.dir, 'fns'), defaultTimeoutMs: 900_000, defaultMemoryMb: 512, maxWorkersPerFunction: 2, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required', watch: true, prestartedWorkers: 1 });
     expect(config.log.level).toBe('debug');
     expect(config.shutdownTimeoutMs).toBe(500);
   });

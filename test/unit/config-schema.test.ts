@@ -53,7 +53,7 @@ describe('the published JSON Schema', () => {
     const d = configDefaults;
     const written = {
       apiVersion: 'switchboard/v1',
-      bus: { ...d.bus, retention: { events: d.bus.retention.events, deadLetter: d.bus.retention.deadLetter } },
+      bus: { ...d.bus, retention: { events: d.bus.retention.events, deadLetter: d.bus.retention.deadLetter, invocations: d.bus.retention.invocations } },
       http: d.http, functions: d.functions, log: d.log, shutdownTimeout: d.shutdownTimeout,
     };
     expect(validate(written), JSON.stringify(validate.errors)).toBe(true);

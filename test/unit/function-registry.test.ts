@@ -132,3 +132,14 @@ describe('the function registry', () => {
     await expect(loadFunctionCatalog(functions, { env: {} })).rejects.toBeInstanceOf(ConfigError);
   });
 });
+
+describe('manifest env that would lift the sandbox', () => {
+  test('LD_* and NODE_OPTIONS are refused at their line', async () => {
+    const { problems, dir } = await scan({ 'f.sh': '', 'f.yaml': 'env:\n  OK: 1\n  LD_PRELOAD: /function/evil.so\n  NODE_OPTIONS: --allow-child-process\n' });
+    expect(problems.map((p) => [p.file.slice(dir.length + 1), p.line, p.path, p.code])).toEqual([
+      ['f.yaml', 3, 'env.LD_PRELOAD', 'SB_FUNCTION_MANIFEST_INVALID'],
+      ['f.yaml', 4, 'env.NODE_OPTIONS', 'SB_FUNCTION_MANIFEST_INVALID'],
+    ]);
+    expect(problems[0]!.message).toContain('dynamic loader');
+  });
+});

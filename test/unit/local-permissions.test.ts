@@ -26,6 +26,11 @@ describe('local processor sandbox flags', () => {
     expect(() => buildExecArgv({ ...paths, readablePaths: ['/srv/functions/x,/etc'] }, { memoryMb: 64 })).toThrow(/comma/);
   });
 
+  it('maps stack traces through source maps only when asked to (TypeScript functions)', () => {
+    expect(buildExecArgv(paths, { memoryMb: 64 })).not.toContain('--enable-source-maps');
+    expect(buildExecArgv(paths, { memoryMb: 64 }, { sourceMaps: true })).toContain('--enable-source-maps');
+  });
+
   it("gives the worker exactly the manifest's env plus TMPDIR", () => {
     expect(buildWorkerEnv({ VCENTER_URL: 'https://vc' }, '/tmp/t')).toEqual({ VCENTER_URL: 'https://vc', TMPDIR: '/tmp/t' });
     expect(buildWorkerEnv({ TMPDIR: '/elsewhere' }, '/tmp/t')).toEqual({ TMPDIR: '/tmp/t' });

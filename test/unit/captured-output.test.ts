@@ -1,0 +1,84 @@
+import { PassThrough } from 'node:stream';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { OutputCapture } from '../../processors/captured-output.js';
+import { WorkerOutput } from '../../processors/local/worker-output.js';
+import type { Invocation } from '../../processors/processor.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('captured output of an invocation', () => {
+  it('keeps lines in order with their stream, level and time', () => {
+    const capture = new OutputCapture();
+    capture.add('log', 'info', 'first', '2026-01-01T00:00:00.000Z');
+    capture.add('stderr', 'warn', 'second');
+    const { lines, truncated } = capture.result();
+    expect(truncated).toBe(false);
+    expect(lines.map((l) => [l.stream, l.level, l.msg])).toEqual([['log', 'info', 'first'], ['stderr', 'warn', 'second']]);
+    expect(lines[0]!.at).toBe('2026-01-01T00:00:00.000Z');
+    expect(Number.isNaN(Date.parse(lines[1]!.at))).toBe(false);
+  });
+
+  it('stops at 200 lines by default and says it dropped the rest', () => {
+    const capture = new OutputCapture();
+    for (let i = 0; i < 250; i++) capture.add('log', 'info', `line ${i}`);
+    const { lines, truncated } = capture.result();
+    expect(lines).toHaveLength(200);
+    expect(lines.at(-1)!.msg).toBe('line 199');
+    expect(truncated).toBe(true);
+  });
+
+  it('keeps at most 64 KiB of text, cutting the line that crosses the limit', () => {
+    const capture = new OutputCapture();
+    const line = 'x'.repeat(10_000);
+    for (let i = 0; i < 10; i++) capture.add('stdout', 'info', line);
+    const { lines, truncated } = capture.result();
+    expect(truncated).toBe(true);
+    expect(lines.reduce((n, l) => n + Buffer.byteLength(l.msg), 0)).toBe(64 * 1024);
+    expect(lines).toHaveLength(7);
+  });
+
+  it('never cuts a character in half', () => {
+    const capture = new OutputCapture({ maxBytes: 5 });
+    capture.add('log', 'info', 'ab€€'); // 2 + 3 + 3 bytes: only 'ab€' fits
+    expect(capture.result()).toEqual({ lines: [expect.objectContaining({ msg: 'ab€' })], truncated: true });
+  });
+});
+
+describe('a worker captures what its running invocation says', () => {
+  const invocation = { invocationId: 'inv-1', functionName: 'f', subscription: 's', event: { id: 'e1' }, attempt: 1, timeoutMs: 1000 } as unknown as Invocation;
+
+  it('takes its context.log and console lines, and lines said outside any invocation meanwhile, not another invocation\'s', () => {
+    const output = new WorkerOutput(logger, 8192);
+    output.log({ type: 'log', invocationId: 'inv-0', level: 'info', msg: 'before it started' }, undefined);
+    output.startCapture('inv-1');
+    output.log({ type: 'log', invocationId: null, level: 'debug', msg: 'init ran' }, invocation);
+    output.log({ type: 'log', invocationId: 'inv-1', level: 'info', msg: 'working on e1', fields: { vm: 'web-01' } }, invocation);
+    output.log({ type: 'log', invocationId: 'inv-0', level: 'warn', msg: 'a stray timer of an earlier invocation' }, invocation);
+    output.log({ type: 'log', invocationId: 'inv-1', level: 'error', msg: 'giving up' }, invocation);
+    const captured = output.finishCapture();
+    expect(captured?.lines.map((l) => `${l.stream} ${l.level} ${l.msg}`)).toEqual([
+      'log debug init ran', 'log info working on e1', 'log error giving up',
+    ]);
+    output.log({ type: 'log', invocationId: 'inv-1', level: 'info', msg: 'after it ended' }, undefined);
+    expect(output.finishCapture()).toBeUndefined();
+  });
+
+  it('takes raw stdout and stderr lines that arrive while it runs', async () => {
+    const output = new WorkerOutput(logger, 8192);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    output.attach(stdout, 'stdout', 123);
+    output.attach(stderr, 'stderr', 123);
+    stdout.write('not ours\n');
+    await new Promise((r) => setImmediate(r));
+    output.startCapture('inv-1');
+    stdout.write('hello from ');
+    stdout.write('stdout\n\n');
+    stderr.write('oops\n');
+    await new Promise((r) => setImmediate(r));
+    expect(output.finishCapture()?.lines.map((l) => `${l.stream} ${l.level} ${l.msg}`)).toEqual([
+      'stdout info hello from stdout', 'stderr warn oops',
+    ]);
+  });
+});
