@@ -4,9 +4,9 @@
 
 import type { CapturedLine, CapturedOutput } from './processor.js';
 
-/** Lines kept per invocation at most. */
+/** Lines kept per invocation and stream (log, stdout, stderr) at most. */
 export const DEFAULT_MAX_CAPTURED_LINES = 200;
-/** UTF-8 bytes of message text kept per invocation at most. */
+/** UTF-8 bytes of message text kept per invocation and stream at most. */
 export const DEFAULT_MAX_CAPTURED_BYTES = 64 * 1024;
 
 export interface CaptureLimits {
@@ -21,13 +21,15 @@ export function captureLimits(): CaptureLimits {
 export const noOutput: CapturedOutput = Object.freeze({ lines: Object.freeze([]), truncated: false });
 
 /**
- * Keeps the first lines up to the limits; anything after is dropped and `truncated` set.
- * A line that crosses the byte limit is cut there (on a character boundary).
+ * Keeps the first lines of each stream up to the limits; anything after is dropped and
+ * `truncated` set. A line that crosses the byte limit is cut there (on a character
+ * boundary). The limits are per stream so that a function flooding stdout still has its
+ * stderr (usually why it failed) in the record.
  */
 export class OutputCapture {
   readonly #limits: CaptureLimits;
   readonly #lines: CapturedLine[] = [];
-  #bytes = 0;
+  readonly #used = new Map<CapturedLine['stream'], { lines: number; bytes: number; full: boolean }>();
   #truncated = false;
 
   constructor(limits: Partial<CaptureLimits> = {}) {
@@ -35,9 +37,12 @@ export class OutputCapture {
   }
 
   add(stream: CapturedLine['stream'], level: CapturedLine['level'], msg: string, at: string = new Date().toISOString()): void {
-    if (this.#truncated) return;
-    const room = this.#limits.maxBytes - this.#bytes;
-    if (this.#lines.length >= this.#limits.maxLines || room <= 0) {
+    let used = this.#used.get(stream);
+    if (!used) this.#used.set(stream, (used = { lines: 0, bytes: 0, full: false }));
+    if (used.full) return;
+    const room = this.#limits.maxBytes - used.bytes;
+    if (used.lines >= this.#limits.maxLines || room <= 0) {
+      used.full = true;
       this.#truncated = true;
       return;
     }
@@ -47,8 +52,10 @@ export class OutputCapture {
       text = cutToBytes(text, room);
       bytes = Buffer.byteLength(text);
       this.#truncated = true;
+      used.full = true;
     }
-    this.#bytes += bytes;
+    used.bytes += bytes;
+    used.lines += 1;
     this.#lines.push({ at, stream, level, msg: text });
   }
 

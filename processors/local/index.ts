@@ -2,7 +2,7 @@
 // inside the appliance's own process, so a throw, a crash, an endless loop or running out of
 // memory fails that invocation only. JavaScript and TypeScript run in warm worker processes
 // (worker-pool.ts); Python, shell and other executables in one sandboxed process per
-// invocation (executable-runner.ts).
+// invocation (executable/runner.ts).
 
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -17,8 +17,8 @@ import { requireWorkerMain } from './worker-main-path.js';
 import { FunctionWorker } from './worker.js';
 import { SpareWorkers } from './spare-workers.js';
 import { createFunctionModules } from './function-modules.js';
-import { createExecutableRunner } from './executable-runner.js';
-import { isExecutableRuntime } from './executable-sandbox.js';
+import { createExecutableRunner } from './executable/runner.js';
+import { isExecutableRuntime } from './executable/sandbox.js';
 
 export const DEFAULT_MAX_WORKERS_PER_FUNCTION = 4;
 /** Longer function log lines are cut: one runaway line must not fill the log. */

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { OutputCapture } from '../captured-output.js';
 import type { CapturedOutput, Invocation } from '../processor.js';
 import type { ChildMessage } from './protocol.js';
+import { lineSplitter } from './line-splitter.js';
 
 type FunctionLog = Extract<ChildMessage, { type: 'log' }>;
 
@@ -22,31 +23,6 @@ const reservedKeys: ReadonlySet<string> = new Set([
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters dropped)`;
-}
-
-/** Splits a stream into lines; a line longer than `max` is cut there and its rest skipped. */
-function lineSplitter(max: number, onLine: (line: string) => void) {
-  let partial = '';
-  let skipping = false;
-  return {
-    push(chunk: string): void {
-      let text = partial + chunk;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n')) {
-        if (!skipping) onLine(text.slice(0, nl));
-        skipping = false;
-        text = text.slice(nl + 1);
-      }
-      if (!skipping && text.length > max) {
-        onLine(`${text.slice(0, max)}… (line cut at ${max} characters)`);
-        skipping = true;
-      }
-      partial = skipping ? '' : text;
-    },
-    end(): void {
-      if (partial && !skipping) onLine(partial);
-      partial = '';
-    },
-  };
 }
 
 export class WorkerOutput {

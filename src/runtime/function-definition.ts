@@ -45,7 +45,7 @@ export interface FunctionTrigger {
 /**
  * How a function is run. javascript and typescript: in a warm forked Node worker (TypeScript
  * transpiled first). python, shell and executable: one sandboxed process per invocation, the
- * event on stdin (processors/local/executable*).
+ * event on stdin (processors/local/executable/).
  */
 export type FunctionRuntime = 'javascript' | 'typescript' | 'python' | 'shell' | 'executable';
 

@@ -82,3 +82,14 @@ describe('a worker captures what its running invocation says', () => {
     ]);
   });
 });
+
+describe('captured output limits are per stream', () => {
+  it('keeps stderr when stdout floods', () => {
+    const capture = new OutputCapture({ maxLines: 3 });
+    for (let i = 0; i < 10; i++) capture.add('stdout', 'info', `out ${i}`);
+    capture.add('stderr', 'warn', 'why it failed');
+    const { lines, truncated } = capture.result();
+    expect(truncated).toBe(true);
+    expect(lines.map((l) => l.msg)).toEqual(['out 0', 'out 1', 'out 2', 'why it failed']);
+  });
+});

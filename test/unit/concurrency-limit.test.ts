@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit } from '../../processors/local/concurrency-limit.js';
+import { ConcurrencyLimit } from '../../processors/local/executable/concurrency-limit.js';
 
 describe('concurrency limit', () => {
   it('lets `limit` through at once and the rest in arrival order', async () => {

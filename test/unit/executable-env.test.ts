@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildExecutableEnv, defaultPath, eventEnv } from '../../processors/local/executable-env.js';
+import { buildExecutableEnv, defaultPath, eventEnv } from '../../processors/local/executable/env.js';
 import type { CloudEventRecord } from '../../src/events/cloudevent.js';
 
 const event: CloudEventRecord = {

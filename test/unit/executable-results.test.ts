@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseResultLines } from '../../processors/local/executable-results.js';
+import { parseResultLines } from '../../processors/local/executable/results.js';
 
 describe('executable results (fd 3)', () => {
   it('reads one CloudEvent per line, blank lines ignored', () => {

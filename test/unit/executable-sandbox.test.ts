@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   commandFor, encodeArgs, environmentArgs, executableSandboxArgs, limitedCommand, masksFor, sandboxEntry, type SandboxSpec,
-} from '../../processors/local/executable-sandbox.js';
+} from '../../processors/local/executable/sandbox.js';
 
 const usrmerged: SandboxSpec['system'] = [
   { path: '/usr', kind: 'dir' },

@@ -1,6 +1,6 @@
 // The sandbox of one executable invocation (Python, shell, any binary) as bubblewrap
-// arguments, and the command line run inside it. Pure: executable-host.ts gathers the
-// host's facts (how /bin and /lib are laid out, which protected paths exist), executable-run.ts
+// arguments, and the command line run inside it. Pure: host.ts gathers the
+// host's facts (how /bin and /lib are laid out, which protected paths exist), run.ts
 // spawns.
 //
 // What the process sees: the system read-only (/usr, /etc, and /bin /lib /lib64 /sbin as the
@@ -13,7 +13,7 @@
 // appliance.
 
 import { basename } from 'node:path';
-import type { FunctionRuntime } from '../../src/runtime/function-definition.js';
+import type { FunctionRuntime } from '../../../src/runtime/function-definition.js';
 
 /** Where the function's folder (or the folder of its single file) appears inside the sandbox. */
 export const sandboxFunctionDir = '/function';

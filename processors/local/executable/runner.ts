@@ -1,16 +1,16 @@
 // Runs executable functions (Python, shell, any binary) for the local processor: one
-// sandboxed process per invocation (executable-run.ts), at most the function's concurrency
+// sandboxed process per invocation (run.ts), at most the function's concurrency
 // at once, the excess waiting in arrival order. Nothing is kept warm.
 
 import type { Logger } from 'pino';
-import type { FunctionDefinition } from '../../src/runtime/function-definition.js';
-import type { Invocation } from '../processor.js';
+import type { FunctionDefinition } from '../../../src/runtime/function-definition.js';
+import type { Invocation } from '../../processor.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { probeHost, resolveHidden } from './executable-host.js';
-import { runExecutable, type ExecutableSettings } from './executable-run.js';
-import { nobody } from './executable-sandbox.js';
-import * as failures from './failures.js';
-import type { CallResult } from './failures.js';
+import { probeHost, resolveHidden } from './host.js';
+import { runExecutable, type ExecutableSettings } from './run.js';
+import { nobody } from './sandbox.js';
+import * as failures from '../failures.js';
+import type { CallResult } from '../failures.js';
 
 export interface ExecutableRunnerOptions {
   readonly logger: Logger;

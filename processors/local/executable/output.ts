@@ -6,7 +6,9 @@
 
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { CapturedLine, CapturedOutput, Invocation } from '../processor.js';
+import { OutputCapture } from '../../captured-output.js';
+import type { CapturedOutput, Invocation } from '../../processor.js';
+import { lineCutMarker, lineSplitter } from '../line-splitter.js';
 
 /** Bytes of each stream that are logged and captured; the rest is read and dropped. */
 export const MAX_STREAM_BYTES = 64 * 1024;
@@ -18,7 +20,8 @@ type StreamName = 'stdout' | 'stderr';
 export class ExecutableOutput {
   readonly #logger: Logger;
   readonly #maxLineLength: number;
-  readonly #lines: CapturedLine[] = [];
+  /** What the invocation record keeps: the records' own bound (captured-output.ts). */
+  readonly #capture = new OutputCapture();
   readonly #kept: Record<StreamName, number> = { stdout: 0, stderr: 0 };
   #truncated = false;
   #stderrTail = '';
@@ -34,48 +37,30 @@ export class ExecutableOutput {
   }
 
   result(): CapturedOutput {
-    return { lines: [...this.#lines], truncated: this.#truncated };
+    const captured = this.#capture.result();
+    return { lines: captured.lines, truncated: captured.truncated || this.#truncated };
   }
 
   attach(stream: Readable | null | undefined, name: StreamName): void {
     if (!stream) return;
-    let partial = '';
-    /** The line being read was already cut and emitted: drop the rest of it. */
-    let skipping = false;
+    const lines = lineSplitter(this.#maxLineLength, (line) => this.#line(name, line));
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
       if (name === 'stderr') this.#stderrTail = (this.#stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!skipping) this.#line(name, line);
-        skipping = false;
-      }
-      // A line without end is cut now rather than held in memory.
-      if (!skipping && partial.length > this.#maxLineLength) {
-        this.#line(name, partial);
-        skipping = true;
-      }
-      if (skipping) partial = '';
+      lines.push(chunk);
     });
-    stream.on('end', () => {
-      if (partial !== '' && !skipping) this.#line(name, partial);
-    });
+    stream.on('end', () => lines.end());
     stream.on('error', () => {}); // torn down with the process; 'close' tells the story
   }
 
-  #line(name: StreamName, raw: string): void {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  #line(name: StreamName, line: string): void {
     if (this.#kept[name] >= MAX_STREAM_BYTES) return;
-    let msg = line;
-    if (msg.length > this.#maxLineLength) {
-      msg = `${msg.slice(0, this.#maxLineLength)}… (line cut at ${this.#maxLineLength} characters)`;
-      this.#truncated = true;
-    }
+    const msg = line;
+    if (msg.endsWith(lineCutMarker(this.#maxLineLength))) this.#truncated = true;
     this.#kept[name] += Buffer.byteLength(line) + 1;
     if (msg.trim() !== '') {
       const level = name === 'stdout' ? 'info' : 'warn';
-      this.#lines.push({ at: new Date().toISOString(), stream: name, level, msg });
+      this.#capture.add(name, level, msg);
       this.#logger[level]({ stream: name }, msg);
     }
     if (this.#kept[name] >= MAX_STREAM_BYTES) {

@@ -1,11 +1,11 @@
 // The failed outcomes of an executable invocation, worded for the operator reading a
-// dead-lettered event. Pure: executable-run.ts supplies the facts. Timeouts and shutdowns
+// dead-lettered event. Pure: run.ts supplies the facts. Timeouts and shutdowns
 // read as they do for JS functions (failures.ts).
 
-import type { CallResult, ProcessExit } from './failures.js';
-import { failure } from './failures.js';
+import type { CallResult, ProcessExit } from '../failures.js';
+import { failure } from '../failures.js';
 
-/** What the sandbox tools print when they, not the function, fail (see executable-sandbox.ts). */
+/** What the sandbox tools print when they, not the function, fail (see sandbox.ts). */
 const sandboxToolLine = /^(bwrap|setpriv|prlimit): .*/mu;
 /** How running past RLIMIT_AS shows: Python's MemoryError, C's ENOMEM, C++'s bad_alloc… */
 const outOfMemory = /MemoryError|Cannot allocate memory|out of memory|bad_alloc|memory exhausted/iu;

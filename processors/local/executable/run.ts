@@ -1,5 +1,5 @@
 // One invocation of an executable function (Python, shell, any binary): one process, in its
-// sandbox (executable-sandbox.ts), with the structured CloudEvent on stdin, its attributes in
+// sandbox (sandbox.ts), with the structured CloudEvent on stdin, its attributes in
 // CE_* variables, results as JSON lines on fd 3, and a private area on the host (its /tmp, copies
 // of its secrets) that is removed afterwards. Whatever the process does, the outcome is a
 // CallResult; a timeout or a shutdown kills the whole process tree.
@@ -9,19 +9,19 @@ import { chmod, chown, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } fro
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import type { FunctionDefinition } from '../../src/runtime/function-definition.js';
-import type { Invocation } from '../processor.js';
-import { buildExecutableEnv, type SecretValue } from './executable-env.js';
-import * as executableFailures from './executable-failures.js';
-import type { HostFacts } from './executable-host.js';
-import { ExecutableOutput } from './executable-output.js';
-import { ResultsReader } from './executable-results.js';
+import type { FunctionDefinition } from '../../../src/runtime/function-definition.js';
+import type { Invocation } from '../../processor.js';
+import { buildExecutableEnv, type SecretValue } from './env.js';
+import * as executableFailures from './failures.js';
+import type { HostFacts } from './host.js';
+import { ExecutableOutput } from './output.js';
+import { ResultsReader } from './results.js';
 import {
   commandFor, encodeArgs, environmentArgs, executableSandboxArgs, limitedCommand, sandboxEntry,
   sandboxSecretsDir, sandboxTmpDir, type EntryFile, type ExecutableRuntime, type HostPath,
-} from './executable-sandbox.js';
-import * as failures from './failures.js';
-import type { CallResult, ProcessExit } from './failures.js';
+} from './sandbox.js';
+import * as failures from '../failures.js';
+import type { CallResult, ProcessExit } from '../failures.js';
 
 export interface ExecutableSettings {
   /** Each invocation's private area (its /tmp, its secrets) goes under this. */
@@ -32,7 +32,7 @@ export interface ExecutableSettings {
   /** bwrap if it works here (see bubblewrap.ts), else undefined. */
   readonly bubblewrap: () => Promise<string | undefined>;
   readonly host: () => Promise<HostFacts>;
-  /** What the function must not see, resolved (executable-host.ts resolveHidden). */
+  /** What the function must not see, resolved (host.ts resolveHidden). */
   readonly hidden: () => Promise<readonly HostPath[]>;
   /** Told each time an executable runs without bubblewrap (best-effort); warns once. */
   readonly unsandboxed: () => void;

@@ -3,8 +3,8 @@
 // `env:` and secrets, then the event's attributes as CE_* and the invocation as
 // SWITCHBOARD_* (these last two are the contract and win over the manifest).
 
-import { dataMemberNames } from '../../src/events/cloudevent.js';
-import type { CloudEventRecord } from '../../src/events/cloudevent.js';
+import { dataMemberNames } from '../../../src/events/cloudevent.js';
+import type { CloudEventRecord } from '../../../src/events/cloudevent.js';
 
 /** Debian's default for users: the system's programs, nothing of the appliance's PATH. */
 export const defaultPath = '/usr/local/bin:/usr/bin:/bin';
