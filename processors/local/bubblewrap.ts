@@ -1,9 +1,12 @@
-// Where bubblewrap is available, each worker runs in its own PID namespace (it cannot
-// signal the appliance, nats-server or other functions: `process.kill(process.ppid)` or
-// `kill(-1)` reach only its own sandbox), on a read-only view of the system with only its
-// temp dir writable, in a new session, and it dies with the appliance even when stuck in a
-// loop. The Node permission model still decides what it may read. Issue 5 tightens this
-// (private /tmp, no network on request, an unprivileged user); this is the floor.
+// The bubblewrap layer of a JavaScript worker. Where bubblewrap is available, each worker
+// runs in its own PID namespace (it cannot signal the appliance, nats-server or other
+// functions: `process.kill(process.ppid)` or `kill(-1)` reach only its own sandbox), on a
+// read-only view of the system with only its temp dir writable, with no capabilities, in a
+// new session, without network when its manifest says `network: false`, and it dies with
+// the appliance even when stuck in a loop. What it may read is the Node permission model's
+// decision (permissions.ts): the whole system is mounted so that node and the worker
+// bootstrap need no list of their own. Executables, which have no permission model, get a
+// sandbox built from nothing instead (executable/sandbox.ts).
 
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
