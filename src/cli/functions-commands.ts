@@ -95,14 +95,17 @@ function describeWorkers(workers: Workers | null): string {
   return `workers: ${workers.length} (${states.join('; ')})`;
 }
 
+/** JavaScript and TypeScript run in warm workers; executables start a process per invocation. */
+const inWorkers = (r: FunctionDescription) => r.runtime === 'javascript' || r.runtime === 'typescript';
+
 function table(rows: (FunctionDescription & { workers: Workers | null })[]): string {
   if (rows.length === 0) return 'no functions in the functions folder\n';
   return rows
     .map((r) => `${r.name}  (${r.runtime}, ${r.entry}, version ${r.version})\n  timeout ${r.timeoutMs / 1000}s, memory ${r.memoryMb} MB` +
       `${r.concurrency ? `, concurrency ${r.concurrency}` : ''}${r.network ? '' : ', no network'}` +
-      `, minWarm ${r.minWarm}, idle timeout ${r.idleTimeoutMs / 1000}s${r.maxInvocations ? `, recycled after ${r.maxInvocations} invocations` : ''}` +
+      (inWorkers(r) ? `, minWarm ${r.minWarm}, idle timeout ${r.idleTimeoutMs / 1000}s${r.maxInvocations ? `, recycled after ${r.maxInvocations} invocations` : ''}` : ', one process per invocation') +
       `${r.env.length ? `, env ${r.env.join(' ')}` : ''}${r.secrets.length ? `, secrets ${r.secrets.join(' ')}` : ''}\n` +
-      `  subscriptions: ${r.subscriptions.join(', ') || '(none)'}\n  ${describeWorkers(r.workers)}\n`)
+      `  subscriptions: ${r.subscriptions.join(', ') || '(none)'}\n${inWorkers(r) ? `  ${describeWorkers(r.workers)}\n` : ''}`)
     .join('');
 }
 

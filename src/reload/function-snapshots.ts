@@ -7,9 +7,9 @@
 // hold only if the old version's files stay as they were.
 
 import { constants } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, relative, sep } from 'node:path';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import { maxFunctionTimeout } from '../config/defaults.js';
 import { parseDuration } from '../config/units.js';
 import type { FunctionDefinition } from '../runtime/function-definition.js';
@@ -50,7 +50,7 @@ export class FunctionSnapshots {
     this.#taken += 1;
     const dir = join(this.root, `${source.name}@${source.version}.${this.#taken}`);
     const mapped = new Map(source.readablePaths.map((path) => [path, join(dir, basename(path))]));
-    for (const [from, to] of mapped) await copyTree(from, to);
+    for (const [from, to] of mapped) await copyTree(from, to, from);
     if ((await versionOf(source)) !== source.version) {
       await rm(dir, { recursive: true, force: true });
       return undefined;
@@ -114,13 +114,26 @@ function versionOf(fn: FunctionDefinition): Promise<string> {
   return functionVersion(fn.entry, folder, fn.manifestFile);
 }
 
+async function copyLinkWithin(src: string, dst: string, root: string): Promise<void> {
+  const [target, realRoot] = await Promise.all([realpath(src).catch(() => undefined), realpath(root)]);
+  if (!target || (target !== realRoot && !target.startsWith(`${realRoot}${sep}`))) return;
+  // The same place inside the copy, as seen from the link's folder in the copy.
+  const inCopy = join(dst.slice(0, dst.length - relative(root, src).length), relative(realRoot, target));
+  await symlink(relative(dirname(dst), inCopy) || '.', dst);
+}
+
 /** <root>/<name>@<version>.<n> holding `path`. */
 function folderOf(root: string, path: string): string {
   return join(root, relative(root, path).split(sep)[0]!);
 }
 
-/** Files copied (a reflink where the file system can), symlinks kept as links, the rest skipped. */
-async function copyTree(from: string, to: string): Promise<void> {
+/**
+ * Files copied (a reflink where the file system can); a symlink kept as a (relative) link
+ * when it points inside the function's own folder `root`, and left out when it points
+ * anywhere else — the copy must not give the function a way to read another function's
+ * files or a secret. Sockets, devices and fifos are skipped.
+ */
+async function copyTree(from: string, to: string, root: string): Promise<void> {
   const entries = await readdir(from, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOTDIR') return undefined;
     throw e;
@@ -133,9 +146,9 @@ async function copyTree(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true });
   for (const entry of entries) {
     const [src, dst] = [join(from, entry.name), join(to, entry.name)];
-    if (entry.isDirectory()) await copyTree(src, dst);
+    if (entry.isDirectory()) await copyTree(src, dst, root);
     else if (entry.isFile()) await copyFile(src, dst, constants.COPYFILE_FICLONE);
-    else if (entry.isSymbolicLink()) await symlink(await readlink(src), dst);
+    else if (entry.isSymbolicLink()) await copyLinkWithin(src, dst, root);
   }
   // Others' access as in the functions folder; the owner's full, so the copy can be removed.
   await chmod(to, ((await stat(from)).mode & 0o7777) | 0o700);

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import type { ConfigProblem } from '../errors.js';
 import type { FunctionCatalog, FunctionDefinition } from './function-definition.js';
 import { typescriptProblem } from './typescript.js';
+import { checkScriptSyntax } from './check-script-syntax.js';
 
 /** The syntax error of a function's module, or undefined when it parses. */
 export async function checkFunctionSyntax(fn: FunctionDefinition): Promise<ConfigProblem | undefined> {
@@ -17,8 +18,8 @@ export async function checkFunctionSyntax(fn: FunctionDefinition): Promise<Confi
     const found = await typescriptProblem(fn);
     return found && { ...found, message: `function ${fn.name}: ${found.message}` };
   }
-  // Executables (Python, shell, binaries) are not checked.
-  if (fn.runtime !== 'javascript') return undefined;
+  // Python and shell scripts by their interpreter; binaries are not checked.
+  if (fn.runtime !== 'javascript') return checkScriptSyntax(fn);
   const source = await readFile(fn.entry, 'utf8');
   const asModule = await parse(source, 'module');
   if (!asModule || fn.entry.endsWith('.mjs')) return asModule && problem(fn, asModule);

@@ -12,7 +12,7 @@ import { checkSubscription, declaredAt, readTrigger, type WrittenSubscription } 
 import type { FunctionsConfig } from '../config/types.js';
 import { parseDuration } from '../config/units.js';
 import { problemAt, type YamlFile } from '../config/yaml-file.js';
-import type { FunctionManifest } from './function-definition.js';
+import type { FunctionManifest, FunctionRuntime } from './function-definition.js';
 
 export const manifestSchema: JsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -136,8 +136,22 @@ export async function readManifest(
   file: string,
   functions: FunctionsConfig,
   options: ReadYamlOptions,
+  runtime?: FunctionRuntime,
 ): Promise<{ manifest?: FunctionManifest; problems: CodedProblem[] }> {
   const read = await readYamlFile(file, manifestSchema, { ...options, code: 'SB_FUNCTION_MANIFEST_INVALID' });
   if (!read.yaml || read.problems.length > 0) return { problems: read.problems };
-  return resolveManifest(read.yaml, (read.data ?? {}) as WrittenManifest, functions);
+  const written = (read.data ?? {}) as WrittenManifest;
+  const resolved = resolveManifest(read.yaml, written, functions);
+  if (runtime && !workerRuntimes.has(runtime)) resolved.problems.push(...workerOnlyKeys(read.yaml, written, runtime));
+  return resolved;
+}
+
+/** Runtimes that run in warm workers; the others start one process per invocation. */
+const workerRuntimes: ReadonlySet<FunctionRuntime> = new Set(['javascript', 'typescript']);
+
+/** Keys about warm workers mean nothing to an executable: say so rather than ignore them. */
+function workerOnlyKeys(yaml: YamlFile, written: WrittenManifest, runtime: FunctionRuntime): CodedProblem[] {
+  return (['minWarm', 'idleTimeout', 'maxInvocations'] as const)
+    .filter((key) => written[key] !== undefined)
+    .map((key) => problemAt(yaml, [key], `${key} applies to JavaScript and TypeScript functions, which run in warm workers; a ${runtime} function starts one process per invocation: remove it`, 'SB_FUNCTION_MANIFEST_INVALID'));
 }

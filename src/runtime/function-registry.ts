@@ -157,13 +157,13 @@ export async function scanFunctions(functions: FunctionsConfig, options: ScanOpt
       const sidecar = only.kind === 'file' && sidecars.has(name) ? join(functions.dir, `${name}${manifestExtension}`) : undefined;
       const manifestFile = only.manifestFile ?? sidecar;
       let manifest: FunctionManifest = defaultManifest(functions);
+      const entry = entries[0]!;
       if (manifestFile) {
-        const read = await readManifest(manifestFile, functions, options);
+        const read = await readManifest(manifestFile, functions, options, entry.runtime);
         problems.push(...read.problems);
         // Still listed when its manifest is broken: "function not found" would only be noise.
         manifest = read.manifest ?? manifest;
       }
-      const entry = entries[0]!;
       const version = await functionVersion(entry.path, only.kind === 'folder' ? only.where : undefined, manifestFile);
       definitions.push({ name, runtime: entry.runtime, entry: entry.path, version, readablePaths: only.readablePaths, ...(manifestFile ? { manifestFile } : {}), manifest });
     }

@@ -143,3 +143,11 @@ describe('manifest env that would lift the sandbox', () => {
     expect(problems[0]!.message).toContain('dynamic loader');
   });
 });
+
+describe('worker settings on an executable', () => {
+  test('minWarm, idleTimeout and maxInvocations are refused at their line for a script', async () => {
+    const { problems, dir } = await scan({ 'job.py': '', 'job.yaml': 'timeout: 5s\nminWarm: 1\nmaxInvocations: 3\n', 'ok.js': '', 'ok.yaml': 'minWarm: 1\n' });
+    expect(problems.map((p) => [p.file.slice(dir.length + 1), p.line, p.path])).toEqual([['job.yaml', 2, 'minWarm'], ['job.yaml', 3, 'maxInvocations']]);
+    expect(problems[0]!.message).toContain('a python function starts one process per invocation');
+  });
+});

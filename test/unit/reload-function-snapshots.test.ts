@@ -39,6 +39,22 @@ describe('a function snapshot', () => {
     expect((await lstat(join(taken.running.entry, '..', 'link.txt'))).isSymbolicLink()).toBe(true);
   });
 
+  test('keeps links that stay inside the function, and leaves out links to anything outside it', async () => {
+    await scanned({ 'tool/index.js': '', 'tool/sub/data.txt': 'data', 'secrets/other': 'not yours', 'sibling.js': '' });
+    await symlink(join(tree!.dir, 'tool/sub/data.txt'), join(tree!.dir, 'tool/absolute-inside.txt'));
+    await symlink('../secrets/other', join(tree!.dir, 'tool/relative-outside'));
+    await symlink(join(tree!.dir, 'secrets/other'), join(tree!.dir, 'tool/absolute-outside'));
+    await symlink('../sibling.js', join(tree!.dir, 'tool/sub/sibling'));
+    const taken = (await snapshots!.take((await scan()).get('tool')!))!;
+    const copy = join(taken.running.entry, '..');
+    expect(await readFile(join(copy, 'absolute-inside.txt'), 'utf8')).toBe('data');
+    expect(await readlink(join(copy, 'absolute-inside.txt'))).toBe('sub/data.txt'); // relative, within the copy
+    const names = await readdir(copy);
+    expect(names).not.toContain('relative-outside');
+    expect(names).not.toContain('absolute-outside');
+    expect(await readdir(join(copy, 'sub'))).toEqual(['data.txt']);
+  });
+
   test('copies a single-file function as that file only', async () => {
     const catalog = await scanned({ 'notify.mjs': 'export default () => 1;\n', 'notify.yaml': 'timeout: 5s\n', 'other.mjs': '' });
     const taken = (await snapshots!.take(catalog.get('notify')!))!;
