@@ -42,6 +42,9 @@ export interface SubscriptionRunnerDeps {
  */
 export const interruptedDeliveriesAllowed = 3;
 
+/** Events one invocation may return (they are published before its trigger is acked). */
+export const maxResultEvents = 1000;
+
 export function consumerName(subscription: string): string {
   return `sb-${subscription}`;
 }
@@ -269,6 +272,10 @@ export class SubscriptionRunner {
     const events = resultEvents(result, trigger, this.#sub.function, this.#sub.name);
     let published = 0;
     if (events.length === 0) return { published };
+    if (events.length > maxResultEvents) {
+      // A fan-out that multiplies at every level of a chain: refuse it whole rather than publish part.
+      return { published, problem: { code: 'SB_EVENT_INVALID', message: `function ${this.#sub.function} returned ${events.length} events; at most ${maxResultEvents} per invocation are published: return fewer (batch them in one event's data)` } };
+    }
     const dispatch = createDispatch(this.#deps.bus, functionSourceName(this.#sub.function));
     for (const [index, candidate] of events.entries()) {
       if (chainDepth(candidate as CloudEventRecord) > this.#deps.maxChainDepth) {

@@ -43,6 +43,10 @@ beforeAll(async () => {
   await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'tagged-sink', id: event.id, event }) });
 }
 `,
+      'fanout.mjs': `export default async function (event) {
+  return Array.from({ length: event.data.count }, (_, i) => ({ specversion: '1.0', type: 'com.example.fanned', data: { i } }));
+}
+`,
       'looper.mjs': `export default async function (event) {
   await fetch(${JSON.stringify(r)}, { method: 'POST', body: JSON.stringify({ fn: 'looper', id: event.id, chain: event.data.chain, depth: event.switchboarddepth ?? 0 }) });
   return { specversion: '1.0', type: 'com.example.loop', data: event.data };
@@ -111,6 +115,10 @@ subscriptions:
   - name: looper
     function: looper
     filters: [ { exact: { type: com.example.loop } } ]
+  - name: fanout
+    function: fanout
+    retry: { attempts: 1 }
+    filters: [ { exact: { type: com.example.fanout } } ]
   - name: probe-bus
     function: probe-bus
     filters: [ { exact: { type: com.example.probe } } ]
@@ -304,6 +312,16 @@ describe('the event path', () => {
     expect(parked.error).toContain('SB_CHAIN_TOO_DEEP');
     const depths = recorder.of('looper').filter((i) => i.chain === chain).map((i) => i.depth);
     expect(depths).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]); // default functions.maxChainDepth 8
+  });
+
+  it('refuses to publish more than 1000 events returned by one invocation, and parks the trigger', async () => {
+    const id = randomUUID();
+    expect((await postBinary('com.example.fanout', id, { count: 1001 })).status).toBe(202);
+    const parked = await eventually(async () => {
+      const list = await runCli(['dlq', 'list', '--json', '--subscription', 'fanout', '--config', fixture.configFile]);
+      return (JSON.parse(list.stdout) as { error: string; event: { id: string } }[]).find((p) => p.event.id === id);
+    }, 30_000, 'the fan-out trigger in the DLQ');
+    expect(parked.error).toContain('returned 1001 events; at most 1000 per invocation');
   });
 
   it('refuses a function that connects to the embedded bus without its token', async () => {
