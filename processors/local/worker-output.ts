@@ -25,12 +25,17 @@ function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more characters dropped)`;
 }
 
+/** Characters of log a worker may write per invocation (and between two), as executables' 64 KiB per stream. */
+export const MAX_LOGGED_CHARS = 128 * 1024;
+
 export class WorkerOutput {
   readonly #logger: Logger;
   readonly #maxLineLength: number;
   #stderrTail = '';
   #heapExhausted = false;
   #capture: { readonly invocationId: string; readonly lines: OutputCapture } | undefined;
+  /** What may still reach the appliance's log before the next invocation starts. */
+  #logBudget = MAX_LOGGED_CHARS;
 
   /** `logger` is already bound to `{ function }`. */
   constructor(logger: Logger, maxLineLength: number) {
@@ -51,6 +56,20 @@ export class WorkerOutput {
   /** From now on, lines belong to this invocation (the worker runs one at a time). */
   startCapture(invocationId: string): void {
     this.#capture = { invocationId, lines: new OutputCapture() };
+    this.#logBudget = MAX_LOGGED_CHARS;
+  }
+
+  /**
+   * Whether a line of `chars` may still be logged: a function logging in a loop must not
+   * flood the appliance's log (its record keeps its own bounded copy). Says so once.
+   */
+  #mayLog(chars: number): boolean {
+    if (this.#logBudget <= 0) return false;
+    this.#logBudget -= chars;
+    if (this.#logBudget <= 0) {
+      this.#logger.warn({ invocationId: this.#capture?.invocationId }, `the function logged more than ${MAX_LOGGED_CHARS / 1024} KiB during one invocation; the rest of it is not logged`);
+    }
+    return true;
   }
 
   /** What was captured since startCapture; stops capturing. */
@@ -65,7 +84,7 @@ export class WorkerOutput {
     const lines = lineSplitter(this.#maxLineLength, (line) => {
       if (name === 'stderr' && line.includes('heap out of memory')) this.#heapExhausted = true;
       if (line.trim() === '') return;
-      this.#logger[level]({ stream: name, workerPid }, line);
+      if (this.#mayLog(line.length)) this.#logger[level]({ stream: name, workerPid }, line);
       // Raw output names no invocation: it is the one running while it arrives.
       this.#capture?.lines.add(name, level, line);
     });
@@ -92,7 +111,7 @@ export class WorkerOutput {
       fields.subscription = running.subscription;
     }
     const msg = truncate(line.msg, this.#maxLineLength);
-    this.#logger[line.level](fields, msg);
+    if (this.#mayLog(msg.length)) this.#logger[line.level](fields, msg);
     // null: said outside any invocation (init(), top-level code) while this one waited on it.
     const capture = this.#capture;
     if (capture && (line.invocationId === capture.invocationId || line.invocationId === null)) capture.lines.add('log', line.level, msg);

@@ -93,3 +93,24 @@ describe('captured output limits are per stream', () => {
     expect(lines.map((l) => l.msg)).toEqual(['out 0', 'out 1', 'out 2', 'why it failed']);
   });
 });
+
+describe('a worker bounds what it logs per invocation', () => {
+  it('stops logging past the budget, says so once, and logs again for the next invocation', async () => {
+    const { MAX_LOGGED_CHARS } = await import('../../processors/local/worker-output.js');
+    const lines: Array<{ msg: string; level: number }> = [];
+    const sink = pino({ level: 'debug' }, { write: (s: string) => { lines.push(JSON.parse(s)); } });
+    const output = new WorkerOutput(sink, 8192);
+    const invocation = { invocationId: 'inv-1', functionName: 'f', subscription: 's', event: { id: 'e1' }, attempt: 1, timeoutMs: 1000 } as unknown as Invocation;
+    output.startCapture('inv-1');
+    const line = 'x'.repeat(1000);
+    for (let i = 0; i < 1000; i++) output.log({ type: 'log', invocationId: 'inv-1', level: 'info', msg: line }, invocation);
+    const logged = lines.filter((l) => l.msg === line).length;
+    expect(logged).toBeGreaterThanOrEqual(MAX_LOGGED_CHARS / 1000);
+    expect(logged).toBeLessThan(MAX_LOGGED_CHARS / 1000 + 2);
+    expect(lines.filter((l) => String(l.msg).includes('the rest of it is not logged'))).toHaveLength(1);
+    expect(output.finishCapture()?.truncated).toBe(true); // the record's own bound
+    output.startCapture('inv-2');
+    output.log({ type: 'log', invocationId: 'inv-2', level: 'info', msg: 'next one' }, { ...invocation, invocationId: 'inv-2' } as Invocation);
+    expect(lines.at(-1)!.msg).toBe('next one');
+  });
+});
