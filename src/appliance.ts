@@ -14,6 +14,7 @@ import { HttpServer } from './http/http-server.js';
 import { registerOperatorEndpoints, type ReadinessCheck } from './http/operator-endpoints.js';
 import { registerFunctionsEndpoint } from './http/functions-endpoint.js';
 import { registerInvocationEndpoints } from './http/invocation-endpoints.js';
+import { guardedRoutes, operatorGuard } from './http/operator-auth.js';
 import { createMetrics } from './metrics.js';
 import { FunctionSnapshots } from './reload/function-snapshots.js';
 import { LiveCatalog } from './reload/live-catalog.js';
@@ -118,12 +119,18 @@ export async function startAppliance(
     cleanups.push(() => running.stop());
     await running.started;
     let reloader: Reloader | undefined;
+    const guard = operatorGuard(config.http.operatorToken);
+    if (config.http.operatorToken === undefined) {
+      logger.warn({ http: `${config.http.host}:${config.http.port}` }, 'http.operatorToken is not set: /invocations, /functions and /metrics answer anyone who can reach this port (functions with network included)');
+    }
     registerOperatorEndpoints(http, {
       registry: metrics.registry,
       readiness: () => [...readiness(bus, router, running.list), ...(reloader ? [reloader.health()] : [])],
+      guard,
     });
-    registerFunctionsEndpoint(http, { functions: catalog.sources(), subscriptions: () => router.subscriptions(), processor });
-    registerInvocationEndpoints(http, { bus });
+    const operatorRoutes = guardedRoutes(http, guard);
+    registerFunctionsEndpoint(operatorRoutes, { functions: catalog.sources(), subscriptions: () => router.subscriptions(), processor });
+    registerInvocationEndpoints(operatorRoutes, { bus });
     const address = await http.listen(config.http.host, config.http.port);
     cleanups.push(() => http.close());
     if (snapshots) {

@@ -79,7 +79,10 @@ type Workers = FunctionWorkers['workers'];
 async function runningWorkers(config: ResolvedConfig): Promise<Map<string, Workers> | undefined> {
   const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
   try {
-    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}${functionsPath}`, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}${functionsPath}`, {
+      signal: AbortSignal.timeout(2000),
+      ...(config.http.operatorToken ? { headers: { authorization: `Bearer ${config.http.operatorToken}` } } : {}),
+    });
     if (!response.ok) return undefined;
     const body = (await response.json()) as { functions: { name: string; workers: Workers }[] };
     return new Map(body.functions.map((f) => [f.name, f.workers]));

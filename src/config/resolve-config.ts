@@ -20,7 +20,7 @@ export interface WrittenConfig {
     duplicateWindow?: string; replicas?: number; ackWait?: string;
     retention?: { events?: WrittenRetention; deadLetter?: WrittenRetention; invocations?: WrittenRetention };
   };
-  http?: { listen?: string };
+  http?: { listen?: string; operatorToken?: string };
   functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string; sandbox?: 'required' | 'best-effort'; watch?: boolean; prestartedWorkers?: number };
   log?: { level?: LogConfig['level'] };
   shutdownTimeout?: string;
@@ -69,7 +69,10 @@ export function parseListen(listen: string): { host: string; port: number } {
 export function resolveConfig(yaml: YamlFile, written: WrittenConfig, baseDir: string): { config: ResolvedConfig; problems: CodedProblem[] } {
   const problems: CodedProblem[] = [];
   const code = 'SB_CONFIG_INVALID';
-  const http = parseListen(written.http?.listen ?? configDefaults.http.listen);
+  const http = {
+    ...parseListen(written.http?.listen ?? configDefaults.http.listen),
+    ...(written.http?.operatorToken === undefined ? {} : { operatorToken: written.http.operatorToken }),
+  };
   if (http.port > 65535) problems.push(problemAt(yaml, ['http', 'listen'], 'expected a port from 0 to 65535', code));
 
   const bus = resolveBus(written.bus, baseDir);

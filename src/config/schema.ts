@@ -96,6 +96,10 @@ export function buildConfigSchema(types: Record<string, SourceType<never>> = sou
       bus: busSchema(),
       http: object('The HTTP listener (webhook sources, /healthz, /readyz, /metrics).', {
         listen: ref('listen', { default: configDefaults.http.listen }),
+        operatorToken: {
+          type: 'string', minLength: 16,
+          description: 'Bearer token required by /invocations, /functions and /metrics (what functions did and said). Unset, they answer anyone who can reach the port. Write it as ${file:/etc/switchboard/secrets/operator-token}.',
+        },
       }),
       functions: object('The functions folder and limits of the functions in it.', {
         dir: { type: 'string', minLength: 1, default: f.dir, description: 'Folder of functions; relative to this file.' },

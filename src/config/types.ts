@@ -48,6 +48,8 @@ export interface StreamRetention {
 export interface HttpConfig {
   readonly host: string;
   readonly port: number;
+  /** Bearer token the operator endpoints (/invocations, /functions, /metrics) require, when set. */
+  readonly operatorToken?: string;
 }
 
 export interface FunctionsConfig {

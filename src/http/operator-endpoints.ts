@@ -4,6 +4,7 @@
 import type { Registry } from 'prom-client';
 import type { HttpRoutes } from '../../sources/source.js';
 import { sendJson } from './http-server.js';
+import type { OperatorGuard } from './operator-auth.js';
 
 export interface ReadinessCheck {
   readonly name: string;
@@ -13,7 +14,7 @@ export interface ReadinessCheck {
 
 export function registerOperatorEndpoints(
   routes: HttpRoutes,
-  options: { registry: Registry; readiness: () => ReadinessCheck[] },
+  options: { registry: Registry; readiness: () => ReadinessCheck[]; guard?: OperatorGuard },
 ): void {
   routes.route('/healthz', (_req, res) => sendJson(res, 200, { status: 'ok' }));
   routes.route('/readyz', (_req, res) => {
@@ -21,9 +22,9 @@ export function registerOperatorEndpoints(
     const ready = checks.every((c) => c.ok);
     sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', checks });
   });
-  routes.route('/metrics', async (_req, res) => {
+  routes.route('/metrics', (options.guard ?? ((h) => h))(async (_req, res) => {
     const body = await options.registry.metrics();
     res.writeHead(200, { 'Content-Type': options.registry.contentType });
     res.end(body);
-  });
+  }));
 }
