@@ -121,7 +121,7 @@ export async function startAppliance(
     let reloader: Reloader | undefined;
     const guard = operatorGuard(config.http.operatorToken);
     if (config.http.operatorToken === undefined) {
-      logger.warn({ http: `${config.http.host}:${config.http.port}` }, 'http.operatorToken is not set: /invocations, /functions and /metrics answer anyone who can reach this port (functions with network included)');
+      logger.warn({ http: `${config.http.host}:${config.http.port}` }, 'http.operatorToken is not set: the operator endpoints (the records of what functions did and said, the function list, the metrics) answer anyone who can reach this port, functions with network included');
     }
     registerOperatorEndpoints(http, {
       registry: metrics.registry,

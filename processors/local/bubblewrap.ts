@@ -1,12 +1,11 @@
-// The bubblewrap layer of a JavaScript worker. Where bubblewrap is available, each worker
-// runs in its own PID namespace (it cannot signal the appliance, nats-server or other
-// functions: `process.kill(process.ppid)` or `kill(-1)` reach only its own sandbox), on a
-// read-only view of the system with only its temp dir writable, with no capabilities, in a
-// new session, without network when its manifest says `network: false`, and it dies with
-// the appliance even when stuck in a loop. What it may read is the Node permission model's
-// decision (permissions.ts): the whole system is mounted so that node and the worker
-// bootstrap need no list of their own. Executables, which have no permission model, get a
-// sandbox built from nothing instead (executable/sandbox.ts).
+// bubblewrap on this machine: whether it works, and how arguments reach it. Every function
+// process — a JavaScript worker (worker-sandbox.ts) as an executable (executable/sandbox.ts)
+// — runs in a sandbox built from nothing: the system read-only, its own files and nothing
+// else of the host, in its own PID, IPC and UTS namespaces, without network when its
+// manifest says `network: false`, in a new session, killed with the appliance, and as
+// nobody when the appliance is root (system-view.ts). bwrap itself runs as the appliance's
+// user outside the sandbox, so it gets no environment a manifest could set (LD_PRELOAD…):
+// the function's env goes in through `--args`.
 
 import { execFile } from 'node:child_process';
 import type { Logger } from 'pino';
@@ -19,26 +18,13 @@ import { findOnPath } from '../../src/bus/find-on-path.js';
  */
 export const unsetPwdMarker = 'SWITCHBOARD_UNSET_PWD';
 
-/** Arguments that run `command` inside the sandbox, the temp dir writable. */
-export function bubblewrapArgs(tempDir: string, options: { network?: boolean } = {}): string[] {
-  return [
-    // network: false — a namespace of its own with only a loopback nobody listens on.
-    ...(options.network === false ? ['--unshare-net'] : []),
-    '--ro-bind', '/', '/',
-    '--dev', '/dev',
-    '--proc', '/proc',
-    '--bind', tempDir, tempDir,
-    '--unshare-pid', '--unshare-ipc', '--unshare-uts',
-    '--die-with-parent',
-    '--new-session',
-    '--',
-  ];
-}
+/** The namespaces every function's sandbox has: can bwrap make them here? */
+const probeArgs = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session', '--'];
 
 /**
  * The bwrap binary if it can create the sandbox on this machine (a container may forbid
- * the namespaces), else undefined after one warning: workers then run with the Node
- * permission model only.
+ * the namespaces), else undefined after one warning: JavaScript workers then run with the
+ * Node permission model only (executables: see functions.sandbox).
  */
 export async function detectBubblewrap(logger: Logger): Promise<string | undefined> {
   const bwrap = await findOnPath('bwrap');
@@ -47,11 +33,27 @@ export async function detectBubblewrap(logger: Logger): Promise<string | undefin
     return undefined;
   }
   const works = await new Promise<boolean>((resolve) => {
-    execFile(bwrap, [...bubblewrapArgs('/tmp'), '/bin/true'], { timeout: 10_000 }, (error) => resolve(!error));
+    execFile(bwrap, [...probeArgs, '/bin/true'], { timeout: 10_000 }, (error) => resolve(!error));
   });
   if (!works) {
     logger.warn({ bwrap }, 'bubblewrap cannot create namespaces here: function workers run without a PID namespace');
     return undefined;
   }
   return bwrap;
+}
+
+/** The env as bwrap options, for its `--args` file descriptor (never on a command line: secrets). */
+export function environmentArgs(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).flatMap(([name, value]) => ['--setenv', name, value]);
+}
+
+/**
+ * bwrap's `--args` format: NUL-separated. A NUL inside an argument would split it into
+ * two and could smuggle in an option, so it is refused (env values are cleaned before).
+ */
+export function encodeArgs(args: readonly string[]): string {
+  for (const arg of args) {
+    if (arg.includes('\0')) throw new Error('a sandbox argument contains a NUL character');
+  }
+  return args.map((a) => `${a}\0`).join('');
 }

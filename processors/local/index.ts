@@ -16,6 +16,8 @@ import { FunctionPool } from './worker-pool.js';
 import { requireWorkerMain } from './worker-main-path.js';
 import { FunctionWorker } from './worker.js';
 import { SpareWorkers } from './spare-workers.js';
+import { workerJail } from './fork-worker.js';
+import { probeHost, resolveHidden } from './host.js';
 import { createFunctionModules } from './function-modules.js';
 import { createExecutableRunner } from './executable/runner.js';
 import { isExecutableRuntime } from './executable/sandbox.js';
@@ -39,7 +41,7 @@ export interface LocalProcessorOptions {
   readonly sandbox?: 'required' | 'best-effort';
   /**
    * Paths no function may see: the config file and its folder, the bus store, the functions
-   * folder, the secrets folder. Executables' sandboxes mask those under a mounted tree.
+   * folder, the secrets folder. The sandboxes mask those under a mounted tree.
    */
   readonly protectedPaths?: readonly string[];
   /**
@@ -94,17 +96,21 @@ export interface LocalProcessor extends Processor {
 export function createLocalProcessor(options: LocalProcessorOptions): LocalProcessor {
   const settings = Object.freeze({ ...defaults(), ...definedOnly(options) }) as Required<LocalProcessorOptions>;
   const modules = createFunctionModules(settings.tmpRoot);
+  // This machine's facts, read once and shared by both kinds of sandbox.
+  const bubblewrap = once(() => settings.detectBubblewrap(settings.logger));
+  const host = once(probeHost);
+  const hidden = once(() => resolveHidden(settings.protectedPaths));
   const workerSettings = {
     workerMain: requireWorkerMain(),
     tmpRoot: settings.tmpRoot,
     logger: settings.logger,
     maxLogLineLength: settings.maxLogLineLength,
-    bubblewrap: once(() => settings.detectBubblewrap(settings.logger)),
+    jail: once(async () => workerJail(await bubblewrap(), host, hidden)),
     loadable: modules.loadable,
   };
   const spares = new SpareWorkers({
     count: settings.prestartedWorkers, memoryMb: settings.defaultMemoryMb, workerMain: workerSettings.workerMain,
-    tmpRoot: settings.tmpRoot, bubblewrap: workerSettings.bubblewrap, logger: settings.logger,
+    tmpRoot: settings.tmpRoot, jail: workerSettings.jail, logger: settings.logger,
   });
   const executables = createExecutableRunner({
     logger: settings.logger,
@@ -112,8 +118,9 @@ export function createLocalProcessor(options: LocalProcessorOptions): LocalProce
     maxLogLineLength: settings.maxLogLineLength,
     maxPerFunction: settings.maxWorkersPerFunction,
     sandbox: settings.sandbox,
-    bubblewrap: workerSettings.bubblewrap,
-    protectedPaths: settings.protectedPaths,
+    bubblewrap,
+    host,
+    hidden,
   });
   const spawn = (definition: FunctionDefinition, onExit: (w: FunctionWorker) => void) =>
     new FunctionWorker(definition, { ...workerSettings, spares }, onExit);

@@ -4,19 +4,24 @@
 // the appliance copies the function's files into the spare's private folder, hands it the
 // function's environment, and it loads the function from there (worker.ts #adopt).
 //
-// The permission model fixes what a process may read when it starts, so a spare may read
-// only its own temp dir: the function comes to it as a copy, never by a grant on the
-// functions folder (which would let one function read another). Only functions a spare can
-// run exactly as a dedicated worker would are adopted: JavaScript, with network, the
-// default memory limit, and small enough to copy in well under a process start.
+// The permission model and the bubblewrap mounts fix what a process may read when it
+// starts, so a spare may read only its own private area (worker-area.ts): the function comes
+// to it as a copy, never by a grant on the functions folder (which would let one function
+// read another). The copy and the secrets go into the area's `files`, which the spare may
+// read and never write (bound read-only, files added later show through the bind); only
+// `tmp` is writable. Only functions a spare can run exactly as a dedicated worker would are
+// adopted: JavaScript, with network, the default memory limit, and small enough to copy in
+// well under a process start.
 
 import type { ChildProcess } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import type { Logger } from 'pino';
 import type { FunctionDefinition } from '../../src/runtime/function-definition.js';
-import { forkWorkerProcess } from './fork-worker.js';
+import { bindsFor, forkWorkerProcess, type WorkerJail } from './fork-worker.js';
 import { parseChildMessage } from './protocol.js';
+import { isUnder } from './system-view.js';
+import { createWorkerArea, type WorkerArea } from './worker-area.js';
 
 /** Past these a copy costs more than the process start it saves: the function gets its own fork. */
 const MAX_COPY_BYTES = 4 * 1024 * 1024;
@@ -31,25 +36,23 @@ export interface SpareWorkerSettings {
   readonly memoryMb: number;
   readonly workerMain: string;
   readonly tmpRoot: string;
-  readonly bubblewrap: () => Promise<string | undefined>;
+  readonly jail: () => Promise<WorkerJail | undefined>;
   readonly logger: Logger;
 }
 
-/** A ready spare, taken out of the pool: the taker owns the process and its temp dir. */
+/** A ready spare, taken out of the pool: the taker owns the process and its area. */
 export interface Spare {
   readonly child: ChildProcess;
-  /** Its private temp dir (real path), removed by whoever owns the spare when it exits. */
-  readonly tempDir: string;
+  /** Its private area, removed by whoever owns the spare when it exits. */
+  readonly area: WorkerArea;
 }
 
-/** A spare with a function copied in. */
+/** A spare with a function copied in (its secrets are the adopter's to copy: worker.ts). */
 export interface AdoptedSpare extends Spare {
   /** The copied module to load. */
   readonly entry: string;
   /** The folder of the copy: the function's working directory. */
   readonly cwd: string;
-  /** Secret name → path of its copy, readable by the worker. */
-  readonly secretFiles: Readonly<Record<string, string>>;
 }
 
 interface Starting {
@@ -99,7 +102,7 @@ export class SpareWorkers {
     spare.child.removeAllListeners('message');
     this.fill();
     try {
-      const copied = await copyFunction(definition, spare.tempDir);
+      const copied = await copyFunction(definition, spare.area.filesDir);
       if (copied) return { ...spare, ...copied };
     } catch (err) {
       this.#settings.logger.warn({ err, function: definition.name }, 'could not copy a function into a pre-started worker; starting one of its own');
@@ -122,20 +125,21 @@ export class SpareWorkers {
 
   async #startOne(): Promise<void> {
     const settings = this.#settings;
-    const bwrap = await settings.bubblewrap();
-    const made = await mkdtemp(join(settings.tmpRoot, 'switchboard-spare-'));
-    const tempDir = await realpath(made);
+    const jail = await settings.jail();
+    const area = await createWorkerArea(settings.tmpRoot, 'spare', jail?.runAs);
+    const { tempDir, filesDir } = area;
     let child: ChildProcess;
     try {
+      const binds = jail ? await bindsFor([settings.workerMain, filesDir], jail) : [];
       child = forkWorkerProcess({
-        workerMain: settings.workerMain, bwrap, tempDir, readablePaths: [], memoryMb: settings.memoryMb,
+        workerMain: settings.workerMain, jail, tempDir, readablePaths: [filesDir], memoryMb: settings.memoryMb,
         network: true, sourceMaps: false, env: {}, cwd: tempDir,
-      });
+      }, binds);
     } catch (err) {
-      await rm(tempDir, { recursive: true, force: true });
+      await rm(area.root, { recursive: true, force: true });
       throw err;
     }
-    const starting: Starting = { spare: { child, tempDir }, ready: false, startedAt: Date.now() };
+    const starting: Starting = { spare: { child, area }, ready: false, startedAt: Date.now() };
     this.#pool.add(starting);
     // Nothing reads a spare's output until it is adopted; keep the pipes drained.
     child.stdout?.resume();
@@ -150,7 +154,7 @@ export class SpareWorkers {
       child.once('exit', (code, signal) => {
         resolve();
         if (!this.#pool.delete(starting)) return;
-        void rm(tempDir, { recursive: true, force: true });
+        void rm(area.root, { recursive: true, force: true });
         if (this.#closed) return;
         if (Date.now() - starting.startedAt < EARLY_EXIT_MS) this.#earlyExits += 1;
         if (this.#earlyExits >= 2) settings.logger.warn({ code, signal }, 'pre-started generic workers keep exiting at start; functions start their own workers');
@@ -166,7 +170,7 @@ async function discard(spare: Spare): Promise<void> {
     spare.child.kill('SIGKILL');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
   }
-  await rm(spare.tempDir, { recursive: true, force: true });
+  await rm(spare.area.root, { recursive: true, force: true });
 }
 
 /** Size of a folder in bytes and files, stopping once past the copy limits. */
@@ -189,31 +193,33 @@ async function measure(folder: string): Promise<{ bytes: number; files: number }
 }
 
 /**
- * Copies the function (its folder, or its single file) and its secrets into the spare's
- * temp dir; undefined when it is too big to be worth it.
+ * Copies the function (its folder, or its single file) into the spare's read-only files;
+ * undefined when it is too big to be worth it. A symlink is followed only when it stays
+ * inside the function's folder: the appliance copies with its own rights, so one pointing
+ * out (at the secrets folder, another function) would hand the function a file it may not
+ * read. It is left out, as the reload snapshot does.
  */
-async function copyFunction(definition: FunctionDefinition, tempDir: string): Promise<Omit<AdoptedSpare, keyof Spare> | undefined> {
+async function copyFunction(definition: FunctionDefinition, filesDir: string): Promise<Omit<AdoptedSpare, keyof Spare> | undefined> {
   const source = definition.readablePaths[0]!;
   const isFolder = (await stat(source)).isDirectory();
   if (isFolder) {
     const size = await measure(source);
     if (size.bytes > MAX_COPY_BYTES || size.files > MAX_COPY_FILES) return undefined;
   }
-  const cwd = join(tempDir, 'function');
-  await mkdir(cwd, { recursive: true });
-  if (isFolder) await cp(source, cwd, { recursive: true, dereference: true });
-  else await cp(source, join(cwd, basename(source)));
-  const entry = isFolder ? join(cwd, relative(source, definition.entry)) : join(cwd, basename(source));
-  const secretFiles: Record<string, string> = {};
-  if (definition.manifest.secrets.length > 0) {
-    const dir = join(tempDir, 'secrets');
-    await mkdir(dir, { mode: 0o700 });
-    for (const secret of definition.manifest.secrets) {
-      const file = join(dir, secret.name);
-      await writeFile(file, await readFile(secret.file), { mode: 0o400 });
-      await chmod(file, 0o400);
-      secretFiles[secret.name] = file;
-    }
+  const cwd = join(filesDir, 'function');
+  await mkdir(cwd);
+  await chmod(cwd, 0o755);
+  if (isFolder) {
+    const realSource = await realpath(source);
+    const staysInside = async (path: string): Promise<boolean> => {
+      if (!(await lstat(path)).isSymbolicLink()) return true;
+      const target = await realpath(path).catch(() => undefined);
+      return target !== undefined && (target === realSource || isUnder(target, realSource));
+    };
+    await cp(source, cwd, { recursive: true, dereference: true, filter: (src) => staysInside(src) });
+  } else {
+    await cp(source, join(cwd, basename(source)));
   }
-  return { entry, cwd, secretFiles };
+  const entry = isFolder ? join(cwd, relative(source, definition.entry)) : join(cwd, basename(source));
+  return { entry, cwd };
 }

@@ -4,8 +4,8 @@
 // the appliance carries on; a worker that did not come back clean is dead and never reused.
 
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { realpath, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { FunctionDefinition } from '../../src/runtime/function-definition.js';
 import type { Invocation } from '../processor.js';
@@ -14,18 +14,19 @@ import type { CallResult, ProcessExit } from './failures.js';
 import { parseChildMessage, type ChildMessage, type ParentMessage, type WireError } from './protocol.js';
 import { WorkerOutput } from './worker-output.js';
 import { buildWorkerEnv } from './permissions.js';
-import { forkWorkerProcess } from './fork-worker.js';
+import { bindsFor, forkWorkerProcess, type WorkerJail } from './fork-worker.js';
+import { copySecrets, createWorkerArea, type RunAs } from './worker-area.js';
 import type { LoadableModule } from './function-modules.js';
 import type { AdoptedSpare, SpareWorkers } from './spare-workers.js';
 
 export interface WorkerSettings {
   readonly workerMain: string;
-  /** Each worker gets a private temp dir under this, removed when it exits. */
+  /** Each worker gets a private area under this (worker-area.ts), removed when it exits. */
   readonly tmpRoot: string;
   readonly logger: Logger;
   readonly maxLogLineLength: number;
-  /** bwrap to run workers in (see bubblewrap.ts), or undefined to fork them directly. */
-  readonly bubblewrap: () => Promise<string | undefined>;
+  /** The bubblewrap sandbox to run workers in (fork-worker.ts), or undefined to fork them directly. */
+  readonly jail: () => Promise<WorkerJail | undefined>;
   /** Pre-started generic workers to adopt the function instead of forking (spare-workers.ts). */
   readonly spares?: SpareWorkers;
   /** The module a worker loads (TypeScript compiled first); by default the entry itself. */
@@ -71,7 +72,7 @@ export class FunctionWorker {
   /** Invocations it has run (the pool recycles it after manifest.maxInvocations). */
   invocations = 0;
   readonly startedAt = new Date();
-  /** Settles once the process is gone and its temp dir removed. */
+  /** Settles once the process is gone and its private area removed. */
   readonly exited: Promise<void>;
   readonly #settings: WorkerSettings;
   readonly #logger: Logger;
@@ -79,7 +80,8 @@ export class FunctionWorker {
   readonly #onExit: (worker: FunctionWorker) => void;
   #markExited!: () => void;
   #child: ChildProcess | undefined;
-  #tempDir: string | undefined;
+  /** Its private area on the host (worker-area.ts), removed when it exits. */
+  #area: string | undefined;
   /** What the worker imports: the entry, or the module compiled from it (see #start). */
   #moduleFile: string | undefined;
   #loaded = false;
@@ -175,28 +177,29 @@ export class FunctionWorker {
 
   async #start(): Promise<CallResult | undefined> {
     const { name, entry, readablePaths, manifest } = this.definition;
-    const spare = await this.#settings.spares?.adopt(this.definition);
-    if (spare) return this.#adopt(spare);
     try {
-      const moduleToLoad = this.#settings.loadable ? await this.#settings.loadable(this.definition) : undefined;
-      this.#moduleFile = moduleToLoad?.file;
-      this.#tempDir = await mkdtemp(join(this.#settings.tmpRoot, `switchboard-${name.replace(/[^\w.-]/g, '_')}-`));
-      const tempDir = await realpath(this.#tempDir);
-      const secretFiles = manifest.secrets.map((s) => s.file);
-      const paths = { workerMain: this.#settings.workerMain, readablePaths: await withRealPaths([...readablePaths, ...secretFiles, ...(moduleToLoad?.readablePaths ?? [])]), tempDir };
-      const secretEnv = await readSecrets(manifest.secrets);
-      const bwrap = await this.#settings.bubblewrap();
-      if (!bwrap && !manifest.network) {
+      const jail = await this.#settings.jail();
+      if (!jail && !manifest.network) {
         // The permission model cannot take the network away: without bubblewrap a promise
         // of no network cannot be kept, so the function does not run at all.
         throw new Error('its manifest says network: false, which needs bubblewrap (sudo apt-get install -y bubblewrap)');
       }
+      if (jail?.runAs) await checkReadableByOthers(readablePaths[0] ?? entry, entry);
+      const spare = await this.#settings.spares?.adopt(this.definition);
+      if (spare) return await this.#adopt(spare, jail?.runAs);
+      const moduleToLoad = this.#settings.loadable ? await this.#settings.loadable(this.definition) : undefined;
+      this.#moduleFile = moduleToLoad?.file;
+      const area = await createWorkerArea(this.#settings.tmpRoot, name, jail?.runAs);
+      this.#area = area.root;
+      const secretEnv = await copySecrets(manifest.secrets, area, jail?.runAs);
+      const readable = await withRealPaths([...readablePaths, ...(moduleToLoad?.readablePaths ?? [])]);
+      const binds = jail ? await bindsFor([this.#settings.workerMain, ...readable, area.filesDir], jail) : [];
       if (this.#stopReason) throw new Error('the appliance is shutting down');
       this.#child = forkWorkerProcess({
-        workerMain: this.#settings.workerMain, bwrap, tempDir, readablePaths: paths.readablePaths,
+        workerMain: this.#settings.workerMain, jail, tempDir: area.tempDir, readablePaths: [...readable, area.filesDir],
         memoryMb: manifest.memoryMb, network: manifest.network, sourceMaps: moduleToLoad?.sourceMaps ?? false,
         env: { ...manifest.env, ...secretEnv }, cwd: dirname(entry),
-      });
+      }, binds);
     } catch (error) {
       this.#exitedWith({ code: null, signal: null });
       return failures.cannotStart(name, error instanceof Error ? error.message : String(error));
@@ -206,18 +209,17 @@ export class FunctionWorker {
     return undefined;
   }
 
-  /** A pre-started worker (its process and temp dir now ours) becomes this function's. */
-  async #adopt(spare: AdoptedSpare): Promise<CallResult | undefined> {
+  /** A pre-started worker (its process and private area now ours) becomes this function's. */
+  async #adopt(spare: AdoptedSpare, runAs: RunAs): Promise<CallResult | undefined> {
     const { name, manifest } = this.definition;
     this.#child = spare.child;
-    this.#tempDir = spare.tempDir;
+    this.#area = spare.area.root;
     this.#moduleFile = spare.entry;
     this.#watch(spare.child);
     try {
-      const secretEnv = await readSecrets(manifest.secrets);
-      // The copies in its temp dir: the secrets folder itself is not readable by it.
-      for (const secret of manifest.secrets) secretEnv[`${secret.envName}_FILE`] = spare.secretFiles[secret.name]!;
-      const { TMPDIR: _tmp, ...env } = buildWorkerEnv({ ...manifest.env, ...secretEnv }, spare.tempDir);
+      // Into its read-only files/secrets, as a worker of its own has them.
+      const secretEnv = await copySecrets(manifest.secrets, spare.area, runAs);
+      const { TMPDIR: _tmp, ...env } = buildWorkerEnv({ ...manifest.env, ...secretEnv }, spare.area.tempDir);
       if (this.#stopReason) throw new Error('the appliance is shutting down');
       spare.child.send({ type: 'adopt', env, cwd: spare.cwd } satisfies ParentMessage);
     } catch (error) {
@@ -304,26 +306,20 @@ export class FunctionWorker {
     else if (pending) pending.settle(failures.crashed(name, manifest.memoryMb, exit, this.#output));
     else if (!this.#stopReason && this.#child) this.#logger.warn({ workerPid: this.pid, ...exit }, 'idle function worker exited; the next invocation starts a new one');
     this.#onExit(this);
-    const tempDir = this.#tempDir;
-    void (tempDir ? rm(tempDir, { recursive: true, force: true }) : Promise.resolve())
-      .catch((error: unknown) => this.#logger.warn({ err: error, tempDir }, 'could not remove function worker temp dir'))
+    const area = this.#area;
+    void (area ? rm(area, { recursive: true, force: true }) : Promise.resolve())
+      .catch((error: unknown) => this.#logger.warn({ err: error, tempDir: area }, 'could not remove function worker temp dir'))
       .finally(() => this.#markExited());
   }
 }
 
 /**
- * The function's secrets as env vars: <NAME> holds the value (one trailing newline dropped,
- * as files written by editors have it), <NAME>_FILE its path, which the permission grants let
- * it read. Read at each worker start, so a rotated secret reaches new workers.
+ * As nobody, a worker can only read files the others' permission bits open to it: say so
+ * before starting, rather than fail its load with EACCES.
  */
-async function readSecrets(secrets: FunctionDefinition['manifest']['secrets']): Promise<Record<string, string>> {
-  const env: Record<string, string> = {};
-  for (const secret of secrets) {
-    const value = await readFile(secret.file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-      throw new Error(`secret "${secret.name}" cannot be read from ${secret.file} (${err.code ?? 'error'})`);
-    });
-    env[secret.envName] = value.replace(/\r?\n$/u, '');
-    env[`${secret.envName}_FILE`] = secret.file;
+async function checkReadableByOthers(code: string, entry: string): Promise<void> {
+  const [folder, file] = await Promise.all([stat(code), stat(entry)]);
+  if ((file.mode & 0o004) === 0 || (folder.isDirectory() && (folder.mode & 0o001) === 0)) {
+    throw new Error(`it runs as the unprivileged user nobody (uid 65534), who cannot read ${entry}: make the function's files readable by others (chmod -R o+rX ${code})`);
   }
-  return env;
 }

@@ -116,7 +116,9 @@ function resolveManifest(yaml: YamlFile, written: WrittenManifest, functions: Fu
     if (!existsSync(secret.file)) {
       problems.push(problemAt(yaml, ['secrets', i], `secret "${name}" does not exist: create ${secret.file} (mode 0600, owned by the appliance's user)`, 'SB_CONFIG_REFERENCE'));
     }
-    if (secret.envName in env || `${secret.envName}_FILE` in env) {
+    const why = sandboxLiftingEnv(secret.envName) ?? sandboxLiftingEnv(`${secret.envName}_FILE`);
+    if (why) problems.push(problemAt(yaml, ['secrets', i], `secret "${name}" would set ${secret.envName}: ${why}; rename the secret`, code));
+    else if (secret.envName in env || `${secret.envName}_FILE` in env) {
       problems.push(problemAt(yaml, ['secrets', i], `secret "${name}" would set ${secret.envName}, which env: sets too; rename one`, code));
     }
     return secret;

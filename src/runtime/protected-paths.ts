@@ -1,7 +1,7 @@
 // What no function may see, whatever its sandbox mounts: the appliance's configuration and
 // its folder, the bus store, the functions folder (the other functions) and the secrets
 // folder (the other functions' secrets). The local processor masks those that live under a
-// tree its sandboxes mount (processors/local/executable/sandbox.ts).
+// tree its sandboxes mount (processors/local/system-view.ts).
 
 import type { ResolvedConfig } from '../config/types.js';
 

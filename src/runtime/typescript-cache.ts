@@ -71,7 +71,9 @@ export class TypeScriptCache {
     // Written whole, then renamed: a worker never loads half a module.
     const partial = `${file}.${randomBytes(6).toString('hex')}.partial`;
     try {
-      await writeFile(partial, code, { mode: 0o600, flag: 'wx' });
+      // Readable by others: a worker running as nobody loads it. The folder (0700, see above) keeps
+      // every other user out; inside a sandbox only this one file is bound.
+      await writeFile(partial, code, { mode: 0o644, flag: 'wx' });
       await rename(partial, file);
     } catch (error) {
       await rm(partial, { force: true });

@@ -2,8 +2,8 @@
 // hashes, the appliance's config, the other functions and their secrets, writing outside
 // its /tmp, the appliance's environment, the network when it has none, root, memory. Real
 // bubblewrap, python3 and the appliance's folder layout (config, bus store, functions,
-// secrets side by side). JS workers' boundaries are in local-processor.test.ts; the ones
-// missing there are at the end. Needs `npm run build` for those (workers run from dist/).
+// secrets side by side). JS workers' boundaries are in local-processor.test.ts and
+// js-sandbox.test.ts; the ones missing there are at the end. Needs `npm run build` for those (workers run from dist/).
 
 import { existsSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -299,13 +299,21 @@ describe('JavaScript sandbox boundaries not covered in local-processor.test.ts',
     if (!existsSync(workerMainPath())) throw new Error(`${workerMainPath()} is missing: run \`npm run build\` first`);
   });
 
-  it("cannot read /etc/shadow, the appliance's config, the bus store, or another function's secret", async () => {
+  it("cannot read /etc/shadow, the appliance's config, the bus store, or another function's secret; reads (not writes) its own secret's copy", async () => {
     for (const path of ['/etc/shadow', paths.config, join(paths.dataDir, 'embedded-token'), paths.otherSecret]) {
       const outcome = await processor.invoke(invocation('js-probe', { probe: 'read', path }));
       if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
       expect(outcome.result, path).toMatchObject({ allowed: false, code: 'ERR_ACCESS_DENIED' });
     }
-    const own = await processor.invoke(invocation('js-probe', { probe: 'read', path: join(paths.secretsDir, 'chat-url') }));
+    // Its own secret too, at the secrets folder: it reads its read-only copy (CHAT_URL_FILE).
+    const original = await processor.invoke(invocation('js-probe', { probe: 'read', path: join(paths.secretsDir, 'chat-url') }));
+    expect(original.ok && original.result).toMatchObject({ allowed: false });
+    const env = await processor.invoke(invocation('js-probe', { probe: 'env' }));
+    const copy = ((env.ok && env.result) as { value: Record<string, string> }).value.CHAT_URL_FILE!;
+    expect(copy).not.toContain(paths.secretsDir);
+    const own = await processor.invoke(invocation('js-probe', { probe: 'read', path: copy }));
     expect(own.ok && own.result).toMatchObject({ allowed: true });
+    const overwrite = await processor.invoke(invocation('js-probe', { probe: 'write', path: copy }));
+    expect(overwrite.ok && overwrite.result).toMatchObject({ allowed: false });
   });
 });

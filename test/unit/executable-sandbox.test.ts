@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { encodeArgs, environmentArgs } from '../../processors/local/bubblewrap.js';
 import {
-  commandFor, encodeArgs, environmentArgs, executableSandboxArgs, limitedCommand, masksFor, sandboxEntry, type SandboxSpec,
+  commandFor, executableSandboxArgs, limitedCommand, sandboxEntry, type SandboxSpec,
 } from '../../processors/local/executable/sandbox.js';
+import { masksFor } from '../../processors/local/system-view.js';
 
 const usrmerged: SandboxSpec['system'] = [
   { path: '/usr', kind: 'dir' },

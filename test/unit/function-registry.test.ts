@@ -142,6 +142,13 @@ describe('manifest env that would lift the sandbox', () => {
     ]);
     expect(problems[0]!.message).toContain('dynamic loader');
   });
+
+  test('a secret whose variable would be LD_* is refused too', async () => {
+    tree = await writeTree({ 'g.sh': '', 'g.yaml': 'secrets: [ld-preload]\n' });
+    const dir = tree.dir;
+    const { problems } = await scanFunctions({ dir, defaultTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4, secretsDir: dir } as FunctionsConfig, { env: {} });
+    expect(problems.filter((p) => p.code === 'SB_FUNCTION_MANIFEST_INVALID').map((p) => [p.file.slice(dir.length + 1), p.line, p.path])).toEqual([['g.yaml', 1, 'secrets[0]']]);
+  });
 });
 
 describe('worker settings on an executable', () => {

@@ -13,13 +13,15 @@ import type { FunctionDefinition } from '../../../src/runtime/function-definitio
 import type { Invocation } from '../../processor.js';
 import { buildExecutableEnv, type SecretValue } from './env.js';
 import * as executableFailures from './failures.js';
-import type { HostFacts } from './host.js';
+import type { HostFacts } from '../host.js';
 import { ExecutableOutput } from './output.js';
 import { ResultsReader } from './results.js';
 import {
-  commandFor, encodeArgs, environmentArgs, executableSandboxArgs, limitedCommand, sandboxEntry,
-  sandboxSecretsDir, sandboxTmpDir, type EntryFile, type ExecutableRuntime, type HostPath,
+  commandFor, executableSandboxArgs, limitedCommand, sandboxEntry, sandboxSecretsDir, sandboxTmpDir,
+  type EntryFile, type ExecutableRuntime,
 } from './sandbox.js';
+import { encodeArgs, environmentArgs } from '../bubblewrap.js';
+import type { HostPath } from '../system-view.js';
 import * as failures from '../failures.js';
 import type { CallResult, ProcessExit } from '../failures.js';
 

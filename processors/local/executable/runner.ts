@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { FunctionDefinition } from '../../../src/runtime/function-definition.js';
 import type { Invocation } from '../../processor.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import { probeHost, resolveHidden } from './host.js';
+import type { HostFacts } from '../host.js';
 import { runExecutable, type ExecutableSettings } from './run.js';
-import { nobody } from './sandbox.js';
+import { nobody, type HostPath } from '../system-view.js';
 import * as failures from '../failures.js';
 import type { CallResult } from '../failures.js';
 
@@ -20,8 +20,10 @@ export interface ExecutableRunnerOptions {
   readonly maxPerFunction: number;
   readonly sandbox: 'required' | 'best-effort';
   readonly bubblewrap: () => Promise<string | undefined>;
-  /** Paths no function may see (config, bus store, functions folder, secrets folder). */
-  readonly protectedPaths: readonly string[];
+  /** This machine's layout and tools (../host.ts probeHost), read once per processor. */
+  readonly host: () => Promise<HostFacts>;
+  /** Paths no function may see (config, bus store, functions folder, secrets folder), resolved. */
+  readonly hidden: () => Promise<readonly HostPath[]>;
 }
 
 export interface ExecutableRunner {
@@ -34,11 +36,6 @@ export interface ExecutableRunner {
   readonly settled: () => Promise<void>;
 }
 
-function once<T>(make: () => Promise<T>): () => Promise<T> {
-  let made: Promise<T> | undefined;
-  return () => (made ??= make());
-}
-
 export function createExecutableRunner(options: ExecutableRunnerOptions): ExecutableRunner {
   let warned = false;
   const settings: ExecutableSettings = {
@@ -47,8 +44,8 @@ export function createExecutableRunner(options: ExecutableRunnerOptions): Execut
     maxLogLineLength: options.maxLogLineLength,
     sandbox: options.sandbox,
     bubblewrap: options.bubblewrap,
-    host: once(probeHost),
-    hidden: once(() => resolveHidden(options.protectedPaths)),
+    host: options.host,
+    hidden: options.hidden,
     unsandboxed: () => {
       if (warned) return;
       warned = true;

@@ -1,9 +1,10 @@
-// The facts about this machine the executable sandbox is built from (sandbox.ts):
-// how the system paths are laid out, where the tools are, which protected paths exist.
-// Read once per processor; all I/O of the sandbox's plan is here.
+// The facts about this machine the sandboxes are built from (system-view.ts,
+// executable/sandbox.ts, worker-sandbox.ts): how the system paths are laid out, where the
+// tools are, which protected paths exist. Read once per processor; all I/O of the
+// sandboxes' plan is here.
 
 import { access, constants, lstat, readlink, realpath, stat } from 'node:fs/promises';
-import { alwaysHiddenFiles, systemPaths, type HostPath, type SystemEntry } from './sandbox.js';
+import { alwaysHiddenFiles, systemPaths, type HostPath, type SystemEntry } from './system-view.js';
 
 export interface HostFacts {
   readonly system: readonly SystemEntry[];
