@@ -8,6 +8,7 @@ export const errorCodes = {
   SB_CONFIG_REFERENCE: 'A ${env:NAME} or ${file:/path} reference cannot be resolved.',
   SB_FUNCTION_MANIFEST_INVALID: "A function's manifest (sidecar .yaml or function.yaml) is invalid.",
   SB_FUNCTION_NOT_FOUND: 'A subscription names a function that is not in the functions folder.',
+  SB_FILTER_INVALID: 'A filter cannot be compiled: a regex or wildcard RE2 refuses, a CESQL expression that does not parse, an operator that does not apply to its value.',
   SB_FUNCTION_LOAD_FAILED: "A function's module could not be loaded (syntax error, missing default export).",
   SB_FUNCTION_FAILED: 'A function threw or rejected.',
   SB_FUNCTION_TIMEOUT: 'A function ran past its timeout and its worker was killed.',
@@ -62,7 +63,8 @@ export class ConfigError extends SwitchboardError {
     | 'SB_CONFIG_REFERENCE'
     | 'SB_FUNCTION_MANIFEST_INVALID'
     | 'SB_FUNCTION_NOT_FOUND'
-    | 'SB_FUNCTION_LOAD_FAILED';
+    | 'SB_FUNCTION_LOAD_FAILED'
+    | 'SB_FILTER_INVALID';
   readonly problems: readonly ConfigProblem[];
   constructor(
     problems: ConfigProblem[],
@@ -72,6 +74,22 @@ export class ConfigError extends SwitchboardError {
     super(problems.map(formatProblem).join('\n'), options);
     this.code = code;
     this.problems = problems;
+  }
+}
+
+/**
+ * A filter that cannot be compiled. `key` names the part of the filter at fault (`regex`,
+ * `cesql`, `gt`…) and `position` the 0-based offset in its text, when there is one; the
+ * config loader turns both into a file, line and column.
+ */
+export class InvalidFilterError extends SwitchboardError {
+  readonly code = 'SB_FILTER_INVALID';
+  readonly key: string | undefined;
+  readonly position: number | undefined;
+  constructor(message: string, where: { key?: string; position?: number } = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.key = where.key;
+    this.position = where.position;
   }
 }
 

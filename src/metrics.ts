@@ -8,6 +8,8 @@ export interface Metrics {
   /** outcome: accepted, duplicate, invalid, malformed, too_large, unsupported, unavailable, error */
   readonly eventsReceived: Counter<'source' | 'outcome'>;
   readonly eventsMatched: Counter<'subscription'>;
+  /** Filter evaluation errors (CESQL error kinds: math, cast, missingAttribute…); the event did not match. */
+  readonly filterErrors: Counter<'subscription' | 'kind'>;
   /** outcome: success, failure, timeout, crash, load_failed, not_found */
   readonly invocations: Counter<'function' | 'outcome'>;
   readonly invocationDuration: Histogram<'function'>;
@@ -50,6 +52,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
       name: 'switchboard_events_matched_total',
       help: 'Events that matched each subscription (counted per delivery attempt 1).',
       labelNames: ['subscription'],
+      registers: [registry],
+    }),
+    filterErrors: new Counter({
+      name: 'switchboard_filter_errors_total',
+      help: "Errors evaluating a subscription's filters, by CESQL error kind (the event did not match that subscription).",
+      labelNames: ['subscription', 'kind'],
       registers: [registry],
     }),
     invocations: new Counter({

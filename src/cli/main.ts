@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `switchboard`: the operator's command. Every command takes --config; list commands --json.
-// Exit codes: 0 done, 1 the operator's input is wrong (config, event, id), 2 nothing to talk to.
+// Exit codes: 0 done, 1 the operator's input is wrong (config, event, id), 2 nothing to talk to,
+// 3 `subscriptions test`: the event is valid and no subscription matches it.
 
 import { Command } from 'commander';
 import { registerDlqCommands } from './dlq-commands.js';
@@ -10,6 +11,7 @@ import { runCommand } from './run-command.js';
 import { sendCommand } from './send-command.js';
 import { registerSimCommands } from './sim-command.js';
 import { startCommand } from './start-command.js';
+import { registerSubscriptionsCommands } from './subscriptions-commands.js';
 import { validateCommand } from './validate-command.js';
 
 const program = new Command('switchboard')
@@ -49,6 +51,7 @@ program
 registerDlqCommands(program, configOption);
 registerFunctionsCommands(program, configOption);
 registerInvocationsCommands(program, configOption);
+registerSubscriptionsCommands(program, configOption);
 registerSimCommands(program);
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { loadSwitchboard } from '../config/load.js';
 import { InvalidEventError } from '../errors.js';
 import { createDispatch } from '../events/intake.js';
-import { SubscriptionIndex } from '../router/subscription-index.js';
+import { SubscriptionIndex } from '../filters/subscription-index.js';
 import { withBus } from './bus-client.js';
 
 export interface SendOptions {

@@ -3,6 +3,7 @@
 // `oneOf` branch, `if` echoes). Values that came from ${env:}/${file:} are never shown.
 
 import type { ErrorObject } from 'ajv';
+import { dataOperators, filterKeys } from '../filters/types.js';
 import { pointerToPath, valueAt } from './key-path.js';
 import type { CodedProblem, ProblemCode } from './problems.js';
 import type { JsonSchema } from './schema-defs.js';
@@ -20,7 +21,10 @@ const expectations: Record<string, string> = {
   functionName: 'a function name: letters, digits, - or _, starting with a letter or digit',
   envName: 'an environment variable name: letters, digits and _, not starting with a digit',
   attributeName: 'a CloudEvent attribute name: 1 to 20 lower-case letters and digits',
-  filter: 'exactly one of exact, prefix, suffix, all, any, not',
+  filter: `exactly one of ${filterKeys.join(', ')}`,
+  dataMatcher: `a path and exactly one operator (${dataOperators.join(', ')}); combine several matchers with all:`,
+  dataPath: 'a path such as Vm.Name or Arguments.0.Value, or a list of keys such as ["com.vmware.key", "Value"]',
+  dataBound: 'a number, or an RFC 3339 time such as 2024-05-01T00:00:00Z',
   busUrl: 'embedded, or a comma-separated list of nats:// or tls:// URLs',
   listen: 'host:port, such as 0.0.0.0:8080 or [::]:8080',
 };
@@ -158,9 +162,14 @@ export function explainErrors(ctx: ExplainContext, errors: readonly ErrorObject[
     }),
   );
 
+  // An unknown key beside a failed oneOf (a data matcher's misspelt operator) is the one
+  // mistake: its message lists the keys allowed, which says what the oneOf would.
+  const unknownKeyAt = new Set(errors.filter((e) => e.keyword === 'additionalProperties').map((e) => e.instancePath));
+
   const problems: CodedProblem[] = [];
   for (const e of errors) {
     if (insideAlternative(e)) continue;
+    if (e.keyword === 'oneOf' && unknownKeyAt.has(e.instancePath)) continue;
     if (e.keyword === 'required' && suggested.has(`${e.instancePath}/${String(e.params.missingProperty)}`)) continue;
     const path = pointerToPath(e.instancePath, ctx.data);
     // Errors about a key (unknown, badly named, missing a partner) point at the key.

@@ -4,6 +4,7 @@
 
 import type { FunctionTrigger } from '../runtime/function-definition.js';
 import { maxFunctionTimeout, subscriptionDefaults } from './defaults.js';
+import { checkFilterList } from './filter-checks.js';
 import type { KeyPath } from './key-path.js';
 import { formatKeyPath } from './key-path.js';
 import type { CodedProblem, ProblemCode } from './problems.js';
@@ -70,9 +71,9 @@ export function subscriptionFromTrigger(trigger: FunctionTrigger, functionName: 
   };
 }
 
-/** What the schema cannot say: limits between values. */
+/** What the schema cannot say: limits between values, and filters that do not compile. */
 export function checkSubscription(yaml: YamlFile, path: KeyPath, written: WrittenSubscription, code: ProblemCode): CodedProblem[] {
-  const problems: CodedProblem[] = [];
+  const problems: CodedProblem[] = checkFilterList(yaml, [...path, 'filters'], written.filters);
   if (written.timeout !== undefined && parseDuration(written.timeout) > parseDuration(maxFunctionTimeout)) {
     problems.push(problemAt(yaml, [...path, 'timeout'], `expected a duration of at most ${maxFunctionTimeout}, the longest a function may run`, code));
   }

@@ -2,6 +2,11 @@
 // validated the YAML, resolved ${env:}/${file:} references, applied defaults, turned
 // durations into milliseconds and made paths absolute. Frozen once built.
 
+import type { Filter } from '../filters/types.js';
+
+// The filter shapes live with the filter engine (src/filters/).
+export type { DataMatcher, DataPath, DataScalar, Filter } from '../filters/types.js';
+
 export interface ResolvedConfig {
   /** Absolute path of the file this came from. */
   readonly file: string;
@@ -92,14 +97,6 @@ export interface DeclaredAt {
   /** Key path inside that file, e.g. `subscriptions[1]`. */
   readonly path: string;
 }
-
-export type Filter =
-  | { readonly exact: Readonly<Record<string, string>> }
-  | { readonly prefix: Readonly<Record<string, string>> }
-  | { readonly suffix: Readonly<Record<string, string>> }
-  | { readonly all: readonly Filter[] }
-  | { readonly any: readonly Filter[] }
-  | { readonly not: Filter };
 
 export interface RetryPolicy {
   /** Total attempts including the first delivery. */

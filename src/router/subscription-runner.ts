@@ -21,7 +21,8 @@ import { chainDepth, functionSourceName, resultEvents } from './function-results
 import { createDispatch } from '../events/intake.js';
 import { eventSubject } from '../events/subjects.js';
 import { InvalidEventError } from '../errors.js';
-import { compileFilters, type EventPredicate } from './filters.js';
+import { compileFilters, type EventPredicate } from '../filters/compile.js';
+import { filterErrorReporter } from './filter-errors.js';
 
 export interface SubscriptionRunnerDeps {
   readonly bus: Bus;
@@ -83,8 +84,11 @@ export class SubscriptionRunner {
   constructor(subscription: SubscriptionConfig, deps: SubscriptionRunnerDeps) {
     this.#sub = subscription;
     this.#deps = deps;
-    this.#matches = compileFilters(subscription.filters);
     this.#log = deps.logger.child({ subscription: subscription.name, function: subscription.function });
+    // Compiled at config load; this reuses that form and only adds where its errors go.
+    this.#matches = compileFilters(subscription.filters, {
+      onError: filterErrorReporter({ subscription: subscription.name, metrics: deps.metrics, logger: this.#log }),
+    });
   }
 
   get name(): string {

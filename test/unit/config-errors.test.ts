@@ -29,16 +29,16 @@ describe('config errors an operator can act on', () => {
     ]);
   });
 
-  test('a filter with an unknown dialect lists the six there are', async () => {
+  test('a filter with an unknown dialect lists the eight there are', async () => {
     const e = await loadError(config('subscriptions:\n  - name: s\n    function: f\n    filters:\n      - exactt: { type: x }\n'));
     expect(e.problems[0]).toMatchObject({ path: 'subscriptions[0].filters[0].exactt', line: 6, column: 9 });
-    expect(e.problems[0]!.message).toContain('expected one of exact, prefix, suffix, all, any, not');
+    expect(e.problems[0]!.message).toContain('expected one of exact, prefix, suffix, data, cesql, all, any, not');
   });
 
   test('a filter with two dialects at once says exactly one is expected', async () => {
     const e = await loadError(config('subscriptions:\n  - name: s\n    function: f\n    filters:\n      - any:\n          - { exact: { type: a }, prefix: { type: b } }\n'));
     expect(e.problems[0]).toMatchObject({ path: 'subscriptions[0].filters[0].any[0]', line: 7 });
-    expect(e.problems[0]!.message).toBe('expected exactly one of exact, prefix, suffix, all, any, not, got a map with exact and prefix');
+    expect(e.problems[0]!.message).toBe('expected exactly one of exact, prefix, suffix, data, cesql, all, any, not, got a map with exact and prefix');
   });
 
   test('a filter attribute must be a CloudEvent attribute name, pointed at by its key', async () => {

@@ -36,6 +36,18 @@ describe('consumer filter subjects', () => {
     expect(consumerFilterSubject([])).toBe('events.>');
   });
 
+  it('never narrows on data or cesql filters, which the server cannot see into', () => {
+    expect(consumerFilterSubject([{ data: { path: 'type', equals: 'a' } }])).toBe('events.>');
+    expect(consumerFilterSubject([{ cesql: "type = 'com.vmware.vsphere.VmPoweredOffEvent.v0'" }])).toBe('events.>');
+    expect(consumerFilterSubject([{ any: [{ exact: { type: 'a' } }, { cesql: "type = 'a'" }] }])).toBe('events.>');
+    expect(consumerFilterSubject([{ not: { data: { path: 'x', exists: true } } }])).toBe('events.>');
+  });
+
+  it('still narrows on an exact type beside data and cesql filters, all of which must match', () => {
+    const filters = [{ data: { path: 'Vm.Name', prefix: 'prod-' } }, { all: [{ cesql: 'priority > 3' }, { exact: { type: 'com.a.B' } }] }];
+    expect(consumerFilterSubject(filters)).toBe('events.*.com.a.B');
+  });
+
   it('escapes what a subject token cannot hold so odd types still match', () => {
     const type = 'weird type.with*star..and>';
     const filter = consumerFilterSubject([{ exact: { type } }]);

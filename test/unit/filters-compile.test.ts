@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter } from '../../src/config/types.js';
 import type { CloudEventRecord } from '../../src/events/cloudevent.js';
-import { compileFilters } from '../../src/router/filters.js';
+import { compileFilters } from '../../src/filters/compile.js';
 
 const event = (over: Record<string, unknown> = {}): CloudEventRecord =>
   ({ specversion: '1.0', id: '1', source: '/vc/prod', type: 'com.vmware.vsphere.VmPoweredOffEvent.v0', subject: 'VmPoweredOffEvent', ...over }) as CloudEventRecord;

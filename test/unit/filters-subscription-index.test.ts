@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Filter, SubscriptionConfig } from '../../src/config/types.js';
 import type { CloudEventRecord } from '../../src/events/cloudevent.js';
-import { compileFilters } from '../../src/router/filters.js';
-import { indexKey, SubscriptionIndex } from '../../src/router/subscription-index.js';
+import { compileFilters } from '../../src/filters/compile.js';
+import { indexKey, SubscriptionIndex } from '../../src/filters/subscription-index.js';
 
 const sub = (name: string, filters: Filter[]): SubscriptionConfig => ({
   name, function: 'f', filters,
@@ -19,6 +19,34 @@ describe('subscription index', () => {
     expect(indexKey([{ exact: { source: '/a' } }])).toEqual({ attribute: 'source', value: '/a' });
     expect(indexKey([{ any: [{ exact: { type: 't' } }] }])).toBeUndefined();
     expect(indexKey([{ not: { exact: { type: 't' } } }])).toBeUndefined();
+  });
+
+  it('files data and cesql subscriptions under their exact attributes, else nowhere', () => {
+    expect(indexKey([{ data: { path: 'a', equals: 1 } }, { exact: { type: 't' } }])).toEqual({ attribute: 'type', value: 't' });
+    expect(indexKey([{ cesql: "type = 't'" }])).toBeUndefined();
+  });
+
+  it('finds exactly what trying every subscription finds, with every dialect mixed in', () => {
+    const subs: SubscriptionConfig[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const kind = i % 6;
+      subs.push(
+        sub(`m${i}`, [
+          kind === 0 ? { exact: { type: `t${i % 50}` } }
+            : kind === 1 ? { data: { path: 'n', gt: i % 10 } }
+            : kind === 2 ? { all: [{ exact: { type: `t${i % 50}` } }, { data: { path: 'name', prefix: `v${i % 4}` } }] }
+            : kind === 3 ? { cesql: `subject = 'x${i % 4}'` }
+            : kind === 4 ? { all: [{ exact: { source: `/src${i % 7}` } }, { cesql: `EXISTS subject AND subject LIKE 'x%'` }] }
+            : { any: [{ data: { path: 'tags', contains: `g${i % 3}` } }, { not: { cesql: "source = '/src1'" } }] },
+        ]),
+      );
+    }
+    const index = new SubscriptionIndex(subs);
+    const brute = subs.map((s) => ({ s, m: compileFilters(s.filters) }));
+    for (let n = 0; n < 300; n++) {
+      const e = event(`t${n % 60}`, { source: `/src${n % 9}`, subject: `x${n % 5}`, data: { n: n % 12, name: `v${n % 6}x`, tags: [`g${n % 4}`] } });
+      expect(index.match(e).map((s) => s.name)).toEqual(brute.filter((b) => b.m(e)).map((b) => b.s.name));
+    }
   });
 
   it('finds exactly what trying every subscription finds, in declaration order', () => {

@@ -1,13 +1,15 @@
 // Which subscriptions an event matches, without trying every subscription: each one is
 // filed under one attribute value it requires exactly (its `type` when it has one), so an
 // event only meets the subscriptions filed under its own values plus those that require
-// no exact value. The compiled predicate then decides. (The router's consumers narrow on
-// the server the same way; this index answers the question inside one process — for the
-// CLI, and for anything that must match many subscriptions at once.)
+// no exact value. The compiled predicate (any dialect: data, cesql…) then decides. (The
+// router's consumers narrow on the server the same way; this index answers the question
+// inside one process — for the CLI, and for anything that must match many subscriptions
+// at once.)
 
 import type { Filter, SubscriptionConfig } from '../config/types.js';
 import type { CloudEventRecord } from '../events/cloudevent.js';
-import { attributeValue, compileFilters, type EventPredicate } from './filters.js';
+import { attributeValue } from './attributes.js';
+import { compileFilters, type EventPredicate } from './compile.js';
 
 interface Entry {
   readonly subscription: SubscriptionConfig;

@@ -1,0 +1,35 @@
+// What a filter compiles to. Every dialect yields a leaf with the predicate the router runs
+// and, beside it, the words for why that predicate said yes or no (for `subscriptions
+// test`). The explanation never recomputes the answer: it asks the same predicate, so the
+// tester and the router cannot disagree.
+
+import type { CloudEventRecord } from '../events/cloudevent.js';
+
+export type EventPredicate = (event: CloudEventRecord) => boolean;
+
+/** An evaluation error of a filter (CESQL's error kinds); the filter then does not match. */
+export interface FilterEvaluationError {
+  readonly kind: string;
+  readonly message: string;
+  /** The expression that raised it, as written. */
+  readonly expression: string;
+}
+
+/** Told of every evaluation error, with the event it happened on (to count and log it). */
+export type FilterErrorSink = (error: FilterEvaluationError, event: CloudEventRecord) => void;
+
+export type Matcher = (event: CloudEventRecord, onError?: FilterErrorSink) => boolean;
+
+export interface Reason {
+  readonly text: string;
+  /** Facts for `--json` (a CESQL result and its errors). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export interface CompiledLeaf {
+  readonly matches: Matcher;
+  /** What the operator most likely did not mean, found at compile time (not fatal). */
+  readonly warnings?: readonly string[];
+  /** Why `matches` gave `matched` on this event. Off the hot path: may allocate freely. */
+  reason(event: CloudEventRecord, matched: boolean): Reason;
+}
