@@ -38,8 +38,12 @@ export function compileAttributes(dialect: AttributeDialect, expected: Readonly<
     }
     return true;
   };
+  const none = new Map<string, string>();
+  const required = new Map(pairs);
   return {
     matches,
+    // suffix says nothing the index can look up.
+    ...(dialect === 'suffix' ? {} : { requires: dialect === 'exact' ? { exact: required, prefix: none } : { exact: none, prefix: required } }),
     reason(event, matched) {
       if (matched) return { text: pairs.map(([name]) => `${name} is ${showValue(attributeValue(event, name))}`).join(', ') };
       for (const [name, want] of pairs) {

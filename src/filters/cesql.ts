@@ -16,6 +16,7 @@ export function compileCesqlFilter(expression: string): CompiledLeaf {
     throw new InvalidFilterError(`CESQL expression does not parse: ${err.message}`, { key: 'cesql', position: err.position }, { cause: err });
   }
   return {
+    requires: compiled.requirements,
     warnings: compiled.warnings.map((w) => w.message),
     matches(event, onError) {
       const { matched, errors } = compiled.matches(event);

@@ -26,8 +26,16 @@ export interface Reason {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
+/** Attribute values every event a filter matches must have, as strings (see subscription-index.ts). */
+export interface Requirements {
+  readonly exact: ReadonlyMap<string, string>;
+  readonly prefix: ReadonlyMap<string, string>;
+}
+
 export interface CompiledLeaf {
   readonly matches: Matcher;
+  /** What a matching event must carry, when the dialect can say: the index files it there. */
+  readonly requires?: Requirements;
   /** What the operator most likely did not mean, found at compile time (not fatal). */
   readonly warnings?: readonly string[];
   /** Why `matches` gave `matched` on this event. Off the hot path: may allocate freely. */

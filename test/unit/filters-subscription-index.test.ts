@@ -15,15 +15,24 @@ const event = (type: string, extra: Record<string, unknown> = {}) =>
 
 describe('subscription index', () => {
   it('files a subscription under its exact type, else another exact attribute, else nowhere', () => {
-    expect(indexKey([{ exact: { source: '/a' } }, { all: [{ exact: { type: 't' } }] }])).toEqual({ attribute: 'type', value: 't' });
-    expect(indexKey([{ exact: { source: '/a' } }])).toEqual({ attribute: 'source', value: '/a' });
+    expect(indexKey([{ exact: { source: '/a' } }, { all: [{ exact: { type: 't' } }] }])).toEqual({ attribute: 'type', value: 't', kind: 'exact' });
+    expect(indexKey([{ exact: { source: '/a' } }])).toEqual({ attribute: 'source', value: '/a', kind: 'exact' });
     expect(indexKey([{ any: [{ exact: { type: 't' } }] }])).toBeUndefined();
     expect(indexKey([{ not: { exact: { type: 't' } } }])).toBeUndefined();
   });
 
-  it('files data and cesql subscriptions under their exact attributes, else nowhere', () => {
-    expect(indexKey([{ data: { path: 'a', equals: 1 } }, { exact: { type: 't' } }])).toEqual({ attribute: 'type', value: 't' });
-    expect(indexKey([{ cesql: "type = 't'" }])).toBeUndefined();
+  it('files data and cesql subscriptions under what they require: an exact value, else a prefix, else nowhere', () => {
+    expect(indexKey([{ data: { path: 'a', equals: 1 } }, { exact: { type: 't' } }])).toEqual({ attribute: 'type', value: 't', kind: 'exact' });
+    expect(indexKey([{ cesql: "type = 't'" }])).toEqual({ attribute: 'type', value: 't', kind: 'exact' });
+    expect(indexKey([{ cesql: "subject <> 'x' AND 'vm-1' = source AND type LIKE 'com.vmware.%'" }])).toEqual({ attribute: 'source', value: 'vm-1', kind: 'exact' });
+    expect(indexKey([{ cesql: "type LIKE 'com.vmware.%' AND subject LIKE 'a\\_b%'" }])).toEqual({ attribute: 'type', value: 'com.vmware.', kind: 'prefix' });
+    expect(indexKey([{ prefix: { subject: 'vm-' } }, { data: { path: 'a', exists: true } }])).toEqual({ attribute: 'subject', value: 'vm-', kind: 'prefix' });
+    // Nothing every match must carry: OR, NOT, LIKE with _ or % inside, a suffix.
+    expect(indexKey([{ cesql: "type = 'a' OR type = 'b'" }])).toBeUndefined();
+    expect(indexKey([{ cesql: "NOT (type = 'a')" }])).toBeUndefined();
+    expect(indexKey([{ cesql: "type LIKE 'com._mware%'" }])).toBeUndefined();
+    expect(indexKey([{ cesql: "type LIKE 'com%vmware'" }])).toBeUndefined();
+    expect(indexKey([{ suffix: { type: '.v0' } }])).toBeUndefined();
   });
 
   it('finds exactly what trying every subscription finds, with every dialect mixed in', () => {
@@ -35,7 +44,7 @@ describe('subscription index', () => {
           kind === 0 ? { exact: { type: `t${i % 50}` } }
             : kind === 1 ? { data: { path: 'n', gt: i % 10 } }
             : kind === 2 ? { all: [{ exact: { type: `t${i % 50}` } }, { data: { path: 'name', prefix: `v${i % 4}` } }] }
-            : kind === 3 ? { cesql: `subject = 'x${i % 4}'` }
+            : kind === 3 ? { cesql: i % 2 ? `subject = 'x${i % 4}'` : `type LIKE 't${i % 7}%' AND subject <> 'x1'` }
             : kind === 4 ? { all: [{ exact: { source: `/src${i % 7}` } }, { cesql: `EXISTS subject AND subject LIKE 'x%'` }] }
             : { any: [{ data: { path: 'tags', contains: `g${i % 3}` } }, { not: { cesql: "source = '/src1'" } }] },
         ]),
@@ -58,6 +67,7 @@ describe('subscription index', () => {
           kind === 0 ? { exact: { type: `t${i % 50}` } }
             : kind === 1 ? { exact: { source: `/src${i % 7}` } }
             : kind === 2 ? { prefix: { type: `t${i % 5}` } }
+            : kind === 3 && i % 2 ? { cesql: `source = '/src${i % 7}' OR type LIKE 't1%'` }
             : kind === 3 ? { all: [{ exact: { type: `t${i % 50}` } }, { suffix: { subject: `${i % 3}` } }] }
             : { any: [{ exact: { type: `t${i % 50}` } }, { not: { exact: { source: '/src1' } } }] },
         ]),

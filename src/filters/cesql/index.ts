@@ -7,10 +7,12 @@ import { Evaluation, type CesqlEvent } from './evaluation.js';
 import { parse } from './parser.js';
 import { showValue, typeOf, type CesqlValue } from './types.js';
 import { findWarnings } from './warnings.js';
+import { requirementsOf, type CesqlRequirements } from './requirements.js';
 
 export { CesqlParseError } from './errors.js';
 export type { CesqlError, CesqlErrorKind, CesqlWarning } from './errors.js';
 export type { CesqlValue } from './types.js';
+export type { CesqlRequirements } from './requirements.js';
 export { functionNames as cesqlFunctionNames } from './functions.js';
 
 export interface CesqlResult {
@@ -22,6 +24,8 @@ export interface CompiledCesql {
   readonly expression: string;
   /** Found at compile time, not fatal: unknown functions, `data`, AND/OR without parentheses… */
   readonly warnings: readonly CesqlWarning[];
+  /** What every matching event must carry (for the subscription index). */
+  readonly requirements: CesqlRequirements;
   /** Never throws: evaluation errors are in `errors`, with the spec's result value. */
   evaluate(event: Readonly<Record<string, unknown>>): CesqlResult;
   /** As a filter: the result cast to Boolean is true (a non-Boolean result or failed cast is false, with its error). */
@@ -69,7 +73,7 @@ export function compileCesql(expression: string): CompiledCesql {
     return { matched: false, errors: [notBoolean(value)] };
   };
 
-  return Object.freeze({ expression, warnings, evaluate, matches });
+  return Object.freeze({ expression, warnings, requirements: requirementsOf(tree), evaluate, matches });
 }
 
 function notBoolean(value: CesqlValue): CesqlError {
