@@ -3,7 +3,7 @@
 // Values compare as strings (an extension's 5 or true as "5" or "true"), as Knative does.
 
 import type { CloudEventRecord } from '../events/cloudevent.js';
-import type { CompiledLeaf } from './compiled.js';
+import type { CompiledLeaf, IndexField } from './compiled.js';
 import { showValue } from './data-values.js';
 
 export type AttributeDialect = 'exact' | 'prefix' | 'suffix';
@@ -14,6 +14,15 @@ export function attributeValue(event: CloudEventRecord, name: string): string | 
   const value = event[name];
   if (value === undefined || value === null) return undefined;
   return typeof value === 'string' ? value : String(value);
+}
+
+const fields = new Map<string, IndexField>();
+
+/** The index's view of an attribute (shared by every filter that names it). */
+export function attributeField(name: string): IndexField {
+  let field = fields.get(name);
+  if (!field) fields.set(name, (field = { key: name, read: (event) => attributeValue(event, name) }));
+  return field;
 }
 
 const tests: Record<AttributeDialect, (value: string, expected: string) => boolean> = {
@@ -38,12 +47,9 @@ export function compileAttributes(dialect: AttributeDialect, expected: Readonly<
     }
     return true;
   };
-  const none = new Map<string, string>();
-  const required = new Map(pairs);
   return {
     matches,
-    // suffix says nothing the index can look up.
-    ...(dialect === 'suffix' ? {} : { requires: dialect === 'exact' ? { exact: required, prefix: none } : { exact: none, prefix: required } }),
+    requires: pairs.map(([name, value]) => ({ field: attributeField(name), kind: dialect, values: [value] })),
     reason(event, matched) {
       if (matched) return { text: pairs.map(([name]) => `${name} is ${showValue(attributeValue(event, name))}`).join(', ') };
       for (const [name, want] of pairs) {

@@ -6,6 +6,7 @@
 import { InvalidFilterError } from '../errors.js';
 import { CesqlParseError, compileCesql, type CompiledCesql } from './cesql/index.js';
 import type { CompiledLeaf } from './compiled.js';
+import { attributeField } from './attributes.js';
 
 export function compileCesqlFilter(expression: string): CompiledLeaf {
   let compiled: CompiledCesql;
@@ -16,7 +17,7 @@ export function compileCesqlFilter(expression: string): CompiledLeaf {
     throw new InvalidFilterError(`CESQL expression does not parse: ${err.message}`, { key: 'cesql', position: err.position }, { cause: err });
   }
   return {
-    requires: compiled.requirements,
+    requires: compiled.requirements.map((r) => ({ field: attributeField(r.attribute), kind: r.kind, values: r.values })),
     warnings: compiled.warnings.map((w) => w.message),
     matches(event, onError) {
       const { matched, errors } = compiled.matches(event);

@@ -26,16 +26,28 @@ export interface Reason {
   readonly details?: Readonly<Record<string, unknown>>;
 }
 
-/** Attribute values every event a filter matches must have, as strings (see subscription-index.ts). */
-export interface Requirements {
-  readonly exact: ReadonlyMap<string, string>;
-  readonly prefix: ReadonlyMap<string, string>;
+/** Something of an event the index can look up: an attribute, or a string in the payload. */
+export interface IndexField {
+  /** Unique per field: `type`, `source`, `data.Vm.Name`… */
+  readonly key: string;
+  /** The value as the filter sees it, as a string; undefined when absent (or not a string in data). */
+  read(event: CloudEventRecord): string | undefined;
+}
+
+/**
+ * A fact every event a filter matches has (see subscription-index.ts): the field's value is
+ * one of `values` (exact), or starts (prefix) or ends (suffix) with the one value.
+ */
+export interface Requirement {
+  readonly field: IndexField;
+  readonly kind: 'exact' | 'prefix' | 'suffix';
+  readonly values: readonly string[];
 }
 
 export interface CompiledLeaf {
   readonly matches: Matcher;
   /** What a matching event must carry, when the dialect can say: the index files it there. */
-  readonly requires?: Requirements;
+  readonly requires?: readonly Requirement[];
   /** What the operator most likely did not mean, found at compile time (not fatal). */
   readonly warnings?: readonly string[];
   /** Why `matches` gave `matched` on this event. Off the hot path: may allocate freely. */

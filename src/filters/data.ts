@@ -8,8 +8,8 @@
 // comparisons only numbers, and time comparisons only RFC 3339 strings.
 
 import { InvalidFilterError } from '../errors.js';
-import type { CompiledLeaf } from './compiled.js';
-import { formatDataPath, lookUp, parseDataPath, valueAtPath } from './data-path.js';
+import type { CompiledLeaf, IndexField, Requirement } from './compiled.js';
+import { formatDataPath, lookUp, parseDataPath, valueAtPath, type Segments } from './data-path.js';
 import { compareInstants, fold, jsonType, parseInstant, scalarEquals, showValue, type Instant } from './data-values.js';
 import { compileRegex, compileWildcard } from './regex.js';
 import { caseInsensitiveOperators, dataOperators, type DataMatcher, type DataOperator, type DataScalar } from './types.js';
@@ -55,7 +55,9 @@ export function compileDataMatcher(matcher: DataMatcher): CompiledLeaf {
     };
   }
   const operation = (operations[operator] as OperationFactory)(matcher[operator] as never, caseInsensitive);
+  const requirement = caseInsensitive ? undefined : indexable(operator, matcher[operator]);
   return {
+    ...(requirement ? { requires: [{ field: dataField(segments), ...requirement }] } : {}),
     matches(event) {
       const value = valueAtPath(event, segments);
       return value !== undefined && operation.test(value);
@@ -65,6 +67,52 @@ export function compileDataMatcher(matcher: DataMatcher): CompiledLeaf {
       return { text: found.found ? operation.describe(found.value, matched) : `data.${path} does not exist: ${found.why}` };
     },
   };
+}
+
+const dataFields = new Map<string, IndexField>();
+
+/** The index's view of a payload path: its value when it is a string (what these operators match). */
+function dataField(segments: Segments): IndexField {
+  const key = `data:${JSON.stringify(segments)}`;
+  let field = dataFields.get(key);
+  if (!field) {
+    field = { key, read: (event) => { const value = valueAtPath(event, segments); return typeof value === 'string' ? value : undefined; } };
+    dataFields.set(key, field);
+  }
+  return field;
+}
+
+/**
+ * What a case-sensitive string operator tells the index: `equals` and `in` of strings an
+ * exact value, `prefix`/`suffix` an affix, a wildcard with one star at an end an affix
+ * (without stars, a value). Each matches strings only, so a match implies the requirement.
+ */
+function indexable(operator: DataOperator, expected: unknown): Omit<Requirement, 'field'> | undefined {
+  if (operator === 'equals' && typeof expected === 'string') return { kind: 'exact', values: [expected] };
+  if (operator === 'in' && Array.isArray(expected) && expected.length > 0 && expected.every((v) => typeof v === 'string')) return { kind: 'exact', values: expected as string[] };
+  if ((operator === 'prefix' || operator === 'suffix') && typeof expected === 'string' && expected !== '') return { kind: operator, values: [expected] };
+  if (operator === 'wildcard' && typeof expected === 'string') return wildcardAffix(expected);
+  return undefined;
+}
+
+function wildcardAffix(pattern: string): Omit<Requirement, 'field'> | undefined {
+  const pieces: string[] = [];
+  let text = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && (pattern[i + 1] === '*' || pattern[i + 1] === '?' || pattern[i + 1] === '\\')) text += pattern[++i];
+    else if (c === '?') return undefined;
+    else if (c === '*') {
+      if (text) pieces.push(text);
+      text = '';
+      if (pieces.at(-1) !== '*') pieces.push('*');
+    } else text += c;
+  }
+  if (text) pieces.push(text);
+  if (pieces.length === 1 && pieces[0] !== '*') return { kind: 'exact', values: [pieces[0]!] };
+  if (pieces.length === 2 && pieces[1] === '*' && pieces[0] !== '*') return { kind: 'prefix', values: [pieces[0]!] };
+  if (pieces.length === 2 && pieces[0] === '*' && pieces[1] !== '*') return { kind: 'suffix', values: [pieces[1]!] };
+  return undefined;
 }
 
 const ignoringCase = (caseInsensitive: boolean) => (caseInsensitive ? ' (ignoring case)' : '');

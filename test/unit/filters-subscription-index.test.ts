@@ -14,25 +14,40 @@ const event = (type: string, extra: Record<string, unknown> = {}) =>
   ({ specversion: '1.0', id: '1', source: '/s', type, ...extra }) as CloudEventRecord;
 
 describe('subscription index', () => {
+  const key = (filters: Filter[]) => {
+    const k = indexKey(filters);
+    return k && { field: k.field.key, kind: k.kind, values: k.values };
+  };
+
   it('files a subscription under its exact type, else another exact attribute, else nowhere', () => {
-    expect(indexKey([{ exact: { source: '/a' } }, { all: [{ exact: { type: 't' } }] }])).toEqual({ attribute: 'type', value: 't', kind: 'exact' });
-    expect(indexKey([{ exact: { source: '/a' } }])).toEqual({ attribute: 'source', value: '/a', kind: 'exact' });
-    expect(indexKey([{ any: [{ exact: { type: 't' } }] }])).toBeUndefined();
-    expect(indexKey([{ not: { exact: { type: 't' } } }])).toBeUndefined();
+    expect(key([{ exact: { source: '/a' } }, { all: [{ exact: { type: 't' } }] }])).toEqual({ field: 'type', kind: 'exact', values: ['t'] });
+    expect(key([{ exact: { source: '/a' } }])).toEqual({ field: 'source', kind: 'exact', values: ['/a'] });
+    expect(key([{ any: [{ exact: { type: 't' } }] }])).toBeUndefined();
+    expect(key([{ not: { exact: { type: 't' } } }])).toBeUndefined();
   });
 
-  it('files data and cesql subscriptions under what they require: an exact value, else a prefix, else nowhere', () => {
-    expect(indexKey([{ data: { path: 'a', equals: 1 } }, { exact: { type: 't' } }])).toEqual({ attribute: 'type', value: 't', kind: 'exact' });
-    expect(indexKey([{ cesql: "type = 't'" }])).toEqual({ attribute: 'type', value: 't', kind: 'exact' });
-    expect(indexKey([{ cesql: "subject <> 'x' AND 'vm-1' = source AND type LIKE 'com.vmware.%'" }])).toEqual({ attribute: 'source', value: 'vm-1', kind: 'exact' });
-    expect(indexKey([{ cesql: "type LIKE 'com.vmware.%' AND subject LIKE 'a\\_b%'" }])).toEqual({ attribute: 'type', value: 'com.vmware.', kind: 'prefix' });
-    expect(indexKey([{ prefix: { subject: 'vm-' } }, { data: { path: 'a', exists: true } }])).toEqual({ attribute: 'subject', value: 'vm-', kind: 'prefix' });
-    // Nothing every match must carry: OR, NOT, LIKE with _ or % inside, a suffix.
-    expect(indexKey([{ cesql: "type = 'a' OR type = 'b'" }])).toBeUndefined();
-    expect(indexKey([{ cesql: "NOT (type = 'a')" }])).toBeUndefined();
-    expect(indexKey([{ cesql: "type LIKE 'com._mware%'" }])).toBeUndefined();
-    expect(indexKey([{ cesql: "type LIKE 'com%vmware'" }])).toBeUndefined();
-    expect(indexKey([{ suffix: { type: '.v0' } }])).toBeUndefined();
+  it('files data and cesql subscriptions under what they require: a value, else a prefix or suffix, else nowhere', () => {
+    expect(key([{ data: { path: 'a', equals: 1 } }, { exact: { type: 't' } }])).toEqual({ field: 'type', kind: 'exact', values: ['t'] });
+    expect(key([{ cesql: "type = 't'" }])).toEqual({ field: 'type', kind: 'exact', values: ['t'] });
+    expect(key([{ cesql: "subject <> 'x' AND 'vm-1' = source AND type LIKE 'com.vmware.%'" }])).toEqual({ field: 'source', kind: 'exact', values: ['vm-1'] });
+    expect(key([{ cesql: "type LIKE 'com.vmware.%' AND subject LIKE 'a\\_b%'" }])).toEqual({ field: 'type', kind: 'prefix', values: ['com.vmware.'] });
+    expect(key([{ cesql: "subject IN ('a', 'b')" }])).toEqual({ field: 'subject', kind: 'exact', values: ['a', 'b'] });
+    expect(key([{ cesql: "type LIKE '%.v0'" }])).toEqual({ field: 'type', kind: 'suffix', values: ['.v0'] });
+    expect(key([{ prefix: { subject: 'vm-' } }, { data: { path: 'a', exists: true } }])).toEqual({ field: 'subject', kind: 'prefix', values: ['vm-'] });
+    expect(key([{ data: { path: 'Vm.Name', equals: 'web' } }])).toEqual({ field: 'data:["Vm","Name"]', kind: 'exact', values: ['web'] });
+    expect(key([{ data: { path: 'u', in: ['a', 'b'] } }])).toEqual({ field: 'data:["u"]', kind: 'exact', values: ['a', 'b'] });
+    expect(key([{ data: { path: 'h', wildcard: '*.lab' } }])).toEqual({ field: 'data:["h"]', kind: 'suffix', values: ['.lab'] });
+    expect(key([{ data: { path: 'h', wildcard: 'esx-*' } }])).toEqual({ field: 'data:["h"]', kind: 'prefix', values: ['esx-'] });
+    expect(key([{ suffix: { type: '.v0' } }])).toEqual({ field: 'type', kind: 'suffix', values: ['.v0'] });
+    // Nothing every match must carry: OR, NOT, LIKE with _ or % inside, case-insensitive, numbers, regexes.
+    expect(key([{ cesql: "type = 'a' OR type = 'b'" }])).toBeUndefined();
+    expect(key([{ cesql: "NOT (type = 'a')" }])).toBeUndefined();
+    expect(key([{ cesql: "type LIKE 'com._mware%'" }])).toBeUndefined();
+    expect(key([{ cesql: "type LIKE 'com%vmware%'" }])).toBeUndefined();
+    expect(key([{ data: { path: 'u', equals: 'A', caseInsensitive: true } }])).toBeUndefined();
+    expect(key([{ data: { path: 'n', in: ['a', 1] } }])).toBeUndefined();
+    expect(key([{ data: { path: 'h', wildcard: 'a*b' } }])).toBeUndefined();
+    expect(key([{ data: { path: 'h', regex: '^a' } }])).toBeUndefined();
   });
 
   it('finds exactly what trying every subscription finds, with every dialect mixed in', () => {
@@ -46,7 +61,9 @@ describe('subscription index', () => {
             : kind === 2 ? { all: [{ exact: { type: `t${i % 50}` } }, { data: { path: 'name', prefix: `v${i % 4}` } }] }
             : kind === 3 ? { cesql: i % 2 ? `subject = 'x${i % 4}'` : `type LIKE 't${i % 7}%' AND subject <> 'x1'` }
             : kind === 4 ? { all: [{ exact: { source: `/src${i % 7}` } }, { cesql: `EXISTS subject AND subject LIKE 'x%'` }] }
-            : { any: [{ data: { path: 'tags', contains: `g${i % 3}` } }, { not: { cesql: "source = '/src1'" } }] },
+            : i % 3 === 0 ? { any: [{ data: { path: 'tags', contains: `g${i % 3}` } }, { not: { cesql: "source = '/src1'" } }] }
+            : i % 3 === 1 ? { all: [{ data: { path: 'name', in: [`v${i % 6}x`, 'zz', 5] as never } }, { data: { path: 'name', wildcard: `v${i % 3}*` } }] }
+            : { all: [{ data: { path: 'name', suffix: `${i % 4}x` } }, { cesql: `subject IN ('x${i % 5}', 'x9') AND type LIKE '%${i % 10}'` }] },
         ]),
       );
     }

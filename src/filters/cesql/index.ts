@@ -7,12 +7,12 @@ import { Evaluation, type CesqlEvent } from './evaluation.js';
 import { parse } from './parser.js';
 import { showValue, typeOf, type CesqlValue } from './types.js';
 import { findWarnings } from './warnings.js';
-import { requirementsOf, type CesqlRequirements } from './requirements.js';
+import { requirementsOf, type CesqlRequirement } from './requirements.js';
 
 export { CesqlParseError } from './errors.js';
 export type { CesqlError, CesqlErrorKind, CesqlWarning } from './errors.js';
 export type { CesqlValue } from './types.js';
-export type { CesqlRequirements } from './requirements.js';
+export type { CesqlRequirement } from './requirements.js';
 export { functionNames as cesqlFunctionNames } from './functions.js';
 
 export interface CesqlResult {
@@ -25,7 +25,7 @@ export interface CompiledCesql {
   /** Found at compile time, not fatal: unknown functions, `data`, AND/OR without parentheses… */
   readonly warnings: readonly CesqlWarning[];
   /** What every matching event must carry (for the subscription index). */
-  readonly requirements: CesqlRequirements;
+  readonly requirements: readonly CesqlRequirement[];
   /** Never throws: evaluation errors are in `errors`, with the spec's result value. */
   evaluate(event: Readonly<Record<string, unknown>>): CesqlResult;
   /** As a filter: the result cast to Boolean is true (a non-Boolean result or failed cast is false, with its error). */
