@@ -59,6 +59,8 @@ export interface Processor {
   warm(): Promise<void>;
   /** Workers running now, by function. */
   status(): FunctionWorkers[];
+  /** Pids of generic workers started ahead of need, not yet any function's (none for most kinds). */
+  prestarted?(): number[];
   /** Stop accepting work, wait for running invocations up to `graceMs`, then kill workers. */
   close(graceMs: number): Promise<void>;
 }

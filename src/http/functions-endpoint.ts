@@ -22,6 +22,6 @@ export function registerFunctionsEndpoint(
       ...describeFunction(options.functions.get(name)!, subscriptions.filter((s) => s.function === name).map((s) => s.name)),
       workers: workers.get(name) ?? [],
     }));
-    sendJson(res, 200, { functions: rows });
+    sendJson(res, 200, { functions: rows, prestartedWorkers: options.processor.prestarted?.() ?? [] });
   });
 }

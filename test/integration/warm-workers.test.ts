@@ -69,5 +69,9 @@ describe('warm workers', () => {
       return row?.workers?.[0]?.invocations === 1 ? row : undefined;
     }, 20_000, 'the lazy function to have run once');
     expect(lazy.runtime).toBe('javascript');
+    // The demo default keeps one generic worker started for the next function to adopt.
+    const body = (await (await fetch(`${fixture.baseUrl}/functions`)).json()) as { prestartedWorkers: number[] };
+    await eventually(async () => ((await (await fetch(`${fixture.baseUrl}/functions`)).json()) as { prestartedWorkers: number[] }).prestartedWorkers.length === 1, 20_000, 'one pre-started worker');
+    expect(Array.isArray(body.prestartedWorkers)).toBe(true);
   });
 });
