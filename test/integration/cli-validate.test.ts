@@ -19,11 +19,17 @@ sources:
 subscriptions:
   - name: greet
     function: hello
+  - name: mixed
+    function: hello
+    filters:
+      - cesql: "type = 'a' OR type = 'b' AND subject = 'c'"
 `,
     });
     const result = await runCli(['validate', '--config', fixture.configFile]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('greet → hello');
+    // Valid, but most likely not what was meant: said, with where.
+    expect(result.stdout).toMatch(/warning: subscription mixed \(.*switchboard\.yaml:\d+\) filters\[0\]: .*(AND|OR)/);
   });
 
   it('fails on a misspelt key, naming the key, its line and the right spelling', async () => {
