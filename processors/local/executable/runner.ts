@@ -6,24 +6,15 @@ import type { Logger } from 'pino';
 import type { FunctionDefinition } from '../../../src/runtime/function-definition.js';
 import type { Invocation } from '../../processor.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
-import type { HostFacts } from '../host.js';
 import { runExecutable, type ExecutableSettings } from './run.js';
-import { nobody, type HostPath } from '../system-view.js';
+import { nobody } from '../system-view.js';
 import * as failures from '../failures.js';
 import type { CallResult } from '../failures.js';
 
-export interface ExecutableRunnerOptions {
-  readonly logger: Logger;
-  readonly tmpRoot: string;
-  readonly maxLogLineLength: number;
+/** The per-invocation settings (run.ts), less the one-time warning, plus the concurrency default. */
+export interface ExecutableRunnerOptions extends Omit<ExecutableSettings, 'unsandboxed'> {
   /** Invocations of one function at once when its manifest sets no concurrency. */
   readonly maxPerFunction: number;
-  readonly sandbox: 'required' | 'best-effort';
-  readonly bubblewrap: () => Promise<string | undefined>;
-  /** This machine's layout and tools (../host.ts probeHost), read once per processor. */
-  readonly host: () => Promise<HostFacts>;
-  /** Paths no function may see (config, bus store, functions folder, secrets folder), resolved. */
-  readonly hidden: () => Promise<readonly HostPath[]>;
 }
 
 export interface ExecutableRunner {
@@ -39,13 +30,7 @@ export interface ExecutableRunner {
 export function createExecutableRunner(options: ExecutableRunnerOptions): ExecutableRunner {
   let warned = false;
   const settings: ExecutableSettings = {
-    tmpRoot: options.tmpRoot,
-    logger: options.logger,
-    maxLogLineLength: options.maxLogLineLength,
-    sandbox: options.sandbox,
-    bubblewrap: options.bubblewrap,
-    host: options.host,
-    hidden: options.hidden,
+    ...options,
     unsandboxed: () => {
       if (warned) return;
       warned = true;
