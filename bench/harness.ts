@@ -283,6 +283,14 @@ export async function pssBytes(pid: number): Promise<number> {
   return kb ? Number(kb) * 1024 : 0;
 }
 
+/** CPU seconds (user + system) a process has used so far, 0 when it is gone (CLK_TCK 100). */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  if (!stat) return 0;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** pid → parent pid of every process now. */
 export async function processParents(): Promise<Map<number, number>> {
   const parents = new Map<number, number>();
@@ -344,6 +352,10 @@ export interface LoadRun {
   /** The latest progress report (accepted so far, at wall-clock ms). */
   progress(): { accepted: number; at: number };
   stop(): void;
+  /** Closed-loop senders wait (hold) until told to go on. */
+  hold(): void;
+  go(): void;
+  readonly pid: number;
 }
 
 /** Forks bench/load-sender.js: the load comes from a process of its own. */
@@ -360,5 +372,9 @@ export function startLoad(cleanups: Cleanups, config: LoadConfig): LoadRun {
     });
     child.once('exit', (code) => reject(new Error(`the load process exited with ${code} before reporting`)));
   });
-  return { done, progress: () => latest, stop: () => void (child.connected && child.send('stop')) };
+  return { done, progress: () => latest, stop: () => void (child.connected && child.send('stop')),
+    hold: () => void (child.connected && child.send('hold')),
+    go: () => void (child.connected && child.send('go')),
+    pid: child.pid!,
+  };
 }

@@ -29,11 +29,17 @@ export type LoadMessage =
       readonly refused: Record<string, number>;
       readonly startedAt: number;
       readonly endedAt: number;
+      /** CPU seconds (user + system) the load process used. */
+      readonly cpuSeconds: number;
       /** rate mode: [event id, wall-clock ms the POST was sent, wall-clock ms the 202 arrived]. */
       readonly accepts?: [string, number, number][];
     };
 
 const wallMs = () => performance.timeOrigin + performance.now();
+const cpuNow = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
 const target = new URL(config.url);
 const agent = new Agent({ keepAlive: true, maxSockets: config.concurrency ?? 256 });
@@ -41,8 +47,18 @@ const data = Buffer.from(JSON.stringify({ Vm: { Name: 'web-01' }, UserName: 'ali
 const refused: Record<string, number> = {};
 let accepted = 0;
 let stopping = false;
+/** While the harness says 'hold' (the appliance's backlog is high), senders wait for 'go'. */
+let held: { readonly released: Promise<void>; release(): void } | undefined;
 process.on('message', (m) => {
   if (m === 'stop') stopping = true;
+  if (m === 'stop' || m === 'go') {
+    held?.release();
+    held = undefined;
+  } else if (m === 'hold' && !held) {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    held = { released, release };
+  }
 });
 
 /** POST one event; resolves to the wall-clock time of a 202, or undefined when refused. */
@@ -82,6 +98,7 @@ function post(id: string): Promise<number | undefined> {
 async function closedLoop(concurrency: number, more: () => string | undefined): Promise<void> {
   const sender = async () => {
     for (let id = more(); id !== undefined; id = more()) {
+      if (held) await held.released;
       if ((await post(id)) === undefined && config.mode === 'count') retry.push(id);
     }
   };
@@ -130,7 +147,7 @@ async function main(): Promise<void> {
     await openLoop(config.rate ?? 1000, config.durationMs ?? 10_000, accepts);
   }
   clearInterval(progress);
-  const done: LoadMessage = { kind: 'done', accepted, refused, startedAt, endedAt: wallMs(), ...(accepts ? { accepts } : {}) };
+  const done: LoadMessage = { kind: 'done', accepted, refused, startedAt, endedAt: wallMs(), cpuSeconds: cpuNow(), ...(accepts ? { accepts } : {}) };
   process.send!(done, () => process.exit(0));
 }
 

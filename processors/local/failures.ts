@@ -7,8 +7,15 @@ import type { WireError } from './protocol.js';
 
 /** What a worker process hands back for one invocation, before timing is added. */
 export type CallResult =
-  | { readonly ok: true; readonly value: unknown; readonly output?: CapturedOutput }
-  | { readonly ok: false; readonly error: InvocationError; readonly output?: CapturedOutput };
+  | { readonly ok: true; readonly value: unknown; readonly output?: CapturedOutput; readonly ranMs?: number }
+  | {
+      readonly ok: false;
+      readonly error: InvocationError;
+      readonly output?: CapturedOutput;
+      readonly ranMs?: number;
+      /** Queued behind a call that killed its worker: never ran, so the pool runs it elsewhere. */
+      readonly notStarted?: true;
+    };
 
 export interface ProcessExit {
   readonly code: number | null;
@@ -88,6 +95,14 @@ export function cannotStart(name: string, reason: string): CallResult {
 
 export function stoppedForShutdown(name: string): CallResult {
   return failure('SB_FUNCTION_CRASHED', `function ${name} was stopped because the appliance is shutting down`);
+}
+
+export function notStarted(name: string): CallResult {
+  return { ok: false, notStarted: true, error: { code: 'SB_FUNCTION_CRASHED', message: `function ${name}'s worker exited before the invocation started` } };
+}
+
+export function isNotStarted(result: CallResult): boolean {
+  return !result.ok && result.notStarted === true;
 }
 
 export function notFound(name: string): CallResult {

@@ -1,6 +1,9 @@
 // The IPC conversation between the appliance (parent) and one worker process (child).
 // One worker runs one invocation at a time: the parent sends `load` once, waits for
-// `loaded`, then sends `invoke` and waits for its `result` before sending the next.
+// `loaded`, then sends `invoke` with one or more calls. The child runs them in order, one
+// after the other, and sends each call's `result` before it starts the next: so when the
+// worker dies, the first call without a result is the one that was running and the calls
+// after it never started (worker.ts hands those to another worker).
 // worker-main.ts may only `import type` from here: at run time it reads nothing but itself.
 
 export type FunctionLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -11,8 +14,15 @@ export interface WireContext {
   readonly invocationId: string;
   /** 1-based delivery attempt. */
   readonly attempt: number;
-  /** Milliseconds since the epoch after which the worker is killed. */
-  readonly deadline: number;
+  /** The call's time limit; the child turns it into `context.deadline` when the call starts. */
+  readonly timeoutMs: number;
+}
+
+/** One invocation of the function. */
+export interface WireCall {
+  readonly invocationId: string;
+  readonly event: unknown;
+  readonly context: WireContext;
 }
 
 /** A thrown value, flattened so it survives the trip. */
@@ -32,12 +42,8 @@ export type ParentMessage =
   | { readonly type: 'adopt'; readonly env: Readonly<Record<string, string>>; readonly cwd: string }
   /** Retired while idle: run the module's `shutdown()` if it has one, then exit. */
   | { readonly type: 'shutdown' }
-  | {
-      readonly type: 'invoke';
-      readonly invocationId: string;
-      readonly event: unknown;
-      readonly context: WireContext;
-    };
+  /** Calls to run in order (several at once for a fast function with events queued). */
+  | { readonly type: 'invoke'; readonly calls: readonly WireCall[] };
 
 export type ChildMessage =
   /** Node is up and the bootstrap listens: sent once, first. */
@@ -45,8 +51,9 @@ export type ChildMessage =
   | { readonly type: 'loaded' }
   /** The child exits right after this (see worker-main.ts), so its stderr holds the rest. */
   | { readonly type: 'load-failed'; readonly error: WireError }
-  | { readonly type: 'result'; readonly invocationId: string; readonly ok: true; readonly value: unknown }
-  | { readonly type: 'result'; readonly invocationId: string; readonly ok: false; readonly error: WireError }
+  /** `ranMs`: how long the function itself ran (the pool sizes batches by it). */
+  | { readonly type: 'result'; readonly invocationId: string; readonly ranMs: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'result'; readonly invocationId: string; readonly ranMs: number; readonly ok: false; readonly error: WireError }
   | {
       readonly type: 'log';
       /** null when the function logged while no invocation was running (top level, stray timers). */
@@ -81,9 +88,12 @@ export function parseChildMessage(raw: unknown): ChildMessage | undefined {
       return isWireError(raw.error) ? { type: 'load-failed', error: raw.error } : undefined;
     case 'result':
       if (typeof raw.invocationId !== 'string') return undefined;
-      if (raw.ok === true) return { type: 'result', invocationId: raw.invocationId, ok: true, value: raw.value };
-      if (raw.ok === false && isWireError(raw.error)) {
-        return { type: 'result', invocationId: raw.invocationId, ok: false, error: raw.error };
+      {
+        const ranMs = typeof raw.ranMs === 'number' && raw.ranMs >= 0 ? raw.ranMs : 0;
+        if (raw.ok === true) return { type: 'result', invocationId: raw.invocationId, ranMs, ok: true, value: raw.value };
+        if (raw.ok === false && isWireError(raw.error)) {
+          return { type: 'result', invocationId: raw.invocationId, ranMs, ok: false, error: raw.error };
+        }
       }
       return undefined;
     case 'log':

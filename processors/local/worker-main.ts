@@ -1,5 +1,5 @@
 // The bootstrap of a worker process: loads one function and runs its invocations, one at a
-// time, as the parent asks over IPC (protocol.ts). It runs under the permission model with
+// time and in the order they came, as the parent asks over IPC (protocol.ts). It runs under the permission model with
 // read access to this file and the function only, so it imports nothing but node: builtins
 // (type imports vanish at compile time).
 //
@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 import { compileFunction } from 'node:vm';
-import type { ChildMessage, FunctionLogLevel, ParentMessage, WireContext, WireError } from './protocol.js';
+import type { ChildMessage, FunctionLogLevel, ParentMessage, WireCall, WireError } from './protocol.js';
 
 type Handler = (event: unknown, context: unknown) => unknown;
 
@@ -46,7 +46,7 @@ function jsonSafe(message: ChildMessage): ChildMessage {
   } catch (error) {
     if (message.type === 'result') {
       const why = error instanceof Error ? error.message : String(error);
-      return { type: 'result', invocationId: message.invocationId, ok: false, error: { name: 'TypeError', message: `the function returned a value that cannot be sent to the appliance (${why}); return plain JSON data` } };
+      return { type: 'result', invocationId: message.invocationId, ranMs: message.ranMs, ok: false, error: { name: 'TypeError', message: `the function returned a value that cannot be sent to the appliance (${why}); return plain JSON data` } };
     }
   }
   return message.type === 'log' ? { ...message, fields: { unserializableFields: true } } : message;
@@ -145,21 +145,39 @@ async function load(entry: string): Promise<void> {
   }
 }
 
-async function invoke(invocationId: string, event: unknown, wire: WireContext): Promise<void> {
+async function invoke({ invocationId, event, context: wire }: WireCall): Promise<void> {
   current = invocationId;
+  const started = performance.now();
+  const { timeoutMs, ...fields } = wire;
+  const deadline = Date.now() + timeoutMs;
   const context = Object.freeze({
-    ...wire,
+    ...fields,
+    deadline,
     log: logger(invocationId),
-    remainingTimeMs: () => Math.max(0, wire.deadline - Date.now()),
+    remainingTimeMs: () => Math.max(0, deadline - Date.now()),
   });
   try {
     if (!handler) throw new Error('no function is loaded in this worker');
     const value = await handler(deepFreeze(event), context);
-    send({ type: 'result', invocationId, ok: true, value });
+    send({ type: 'result', invocationId, ranMs: performance.now() - started, ok: true, value });
   } catch (error) {
-    send({ type: 'result', invocationId, ok: false, error: toWireError(error) });
+    send({ type: 'result', invocationId, ranMs: performance.now() - started, ok: false, error: toWireError(error) });
   } finally {
     current = null;
+  }
+}
+
+/** Calls not yet run, in order; each starts only after the one before it sent its result. */
+const queued: WireCall[] = [];
+let draining = false;
+
+async function runQueued(): Promise<void> {
+  if (draining) return;
+  draining = true;
+  try {
+    for (let call = queued.shift(); call; call = queued.shift()) await invoke(call);
+  } finally {
+    draining = false;
   }
 }
 
@@ -188,7 +206,10 @@ process.on('message', (message: ParentMessage) => {
     void load(message.entry);
   }
   else if (message.type === 'adopt') adopt(message.env, message.cwd);
-  else if (message.type === 'invoke') void invoke(message.invocationId, message.event, message.context);
+  else if (message.type === 'invoke') {
+    queued.push(...message.calls);
+    void runQueued();
+  }
   else if (message.type === 'shutdown') void shutdown();
 });
 // The appliance is gone: a worker never outlives it (it could not report to anyone), and

@@ -33,7 +33,10 @@ export class WorkerOutput {
   readonly #maxLineLength: number;
   #stderrTail = '';
   #heapExhausted = false;
-  #capture: { readonly invocationId: string; readonly lines: OutputCapture } | undefined;
+  /** Each queued or running invocation's capture (protocol.ts: a worker may hold several). */
+  readonly #captures = new Map<string, OutputCapture>();
+  /** The invocation running now: stdout, stderr and untagged log lines are its. */
+  #current: string | undefined;
   /** What may still reach the appliance's log before the next invocation starts. */
   #logBudget = MAX_LOGGED_CHARS;
 
@@ -53,9 +56,15 @@ export class WorkerOutput {
     return this.#heapExhausted;
   }
 
-  /** From now on, lines belong to this invocation (the worker runs one at a time). */
+  /** Keeps what this invocation logs; it is the running one if none is (see makeCurrent). */
   startCapture(invocationId: string): void {
-    this.#capture = { invocationId, lines: new OutputCapture() };
+    this.#captures.set(invocationId, new OutputCapture());
+    if (this.#current === undefined) this.makeCurrent(invocationId);
+  }
+
+  /** From now on, stdout, stderr and untagged lines belong to this invocation. */
+  makeCurrent(invocationId: string): void {
+    this.#current = invocationId;
     this.#logBudget = MAX_LOGGED_CHARS;
   }
 
@@ -67,16 +76,21 @@ export class WorkerOutput {
     if (this.#logBudget <= 0) return false;
     this.#logBudget -= chars;
     if (this.#logBudget <= 0) {
-      this.#logger.warn({ invocationId: this.#capture?.invocationId }, `the function logged more than ${MAX_LOGGED_CHARS / 1024} KiB during one invocation; the rest of it is not logged`);
+      this.#logger.warn({ invocationId: this.#current }, `the function logged more than ${MAX_LOGGED_CHARS / 1024} KiB during one invocation; the rest of it is not logged`);
     }
     return true;
   }
 
-  /** What was captured since startCapture; stops capturing. */
-  finishCapture(): CapturedOutput | undefined {
-    const output = this.#capture?.lines.result();
-    this.#capture = undefined;
+  /** What was captured for this invocation since startCapture; stops capturing it. */
+  finishCapture(invocationId: string): CapturedOutput | undefined {
+    const output = this.#captures.get(invocationId)?.result();
+    this.#captures.delete(invocationId);
+    if (this.#current === invocationId) this.#current = undefined;
     return output;
+  }
+
+  #running(): OutputCapture | undefined {
+    return this.#current === undefined ? undefined : this.#captures.get(this.#current);
   }
 
   attach(stream: Readable, name: 'stdout' | 'stderr', workerPid: number | undefined): void {
@@ -86,7 +100,7 @@ export class WorkerOutput {
       if (line.trim() === '') return;
       if (this.#mayLog(line.length)) this.#logger[level]({ stream: name, workerPid }, line);
       // Raw output names no invocation: it is the one running while it arrives.
-      this.#capture?.lines.add(name, level, line);
+      this.#running()?.add(name, level, line);
     });
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
@@ -113,7 +127,7 @@ export class WorkerOutput {
     const msg = truncate(line.msg, this.#maxLineLength);
     if (this.#mayLog(msg.length)) this.#logger[line.level](fields, msg);
     // null: said outside any invocation (init(), top-level code) while this one waited on it.
-    const capture = this.#capture;
-    if (capture && (line.invocationId === capture.invocationId || line.invocationId === null)) capture.lines.add('log', line.level, msg);
+    const capture = line.invocationId === null ? this.#running() : this.#captures.get(line.invocationId);
+    capture?.add('log', line.level, msg);
   }
 }

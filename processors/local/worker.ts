@@ -1,5 +1,7 @@
 // The parent side of one worker process: forks it into its sandbox, loads the function once,
-// then runs one invocation at a time, each bounded by its timeout. Whatever the process does
+// then runs invocations one at a time, each bounded by its timeout. Several may be queued on
+// it (worker-pool.ts hands a fast function's waiting events over together): they go to the
+// child in one message and run there in order (protocol.ts). Whatever the process does
 // (throws, exits, runs out of memory, loops, sends garbage), the outcome is a CallResult and
 // the appliance carries on; a worker that did not come back clean is dead and never reused.
 
@@ -11,7 +13,7 @@ import type { FunctionDefinition } from '../../src/runtime/function-definition.j
 import type { Invocation } from '../processor.js';
 import * as failures from './failures.js';
 import type { CallResult, ProcessExit } from './failures.js';
-import { parseChildMessage, type ChildMessage, type ParentMessage, type WireError } from './protocol.js';
+import { parseChildMessage, type ChildMessage, type ParentMessage, type WireCall, type WireError } from './protocol.js';
 import { WorkerOutput } from './worker-output.js';
 import { buildWorkerEnv } from './permissions.js';
 import { bindsFor, forkWorkerProcess, type WorkerJail } from './fork-worker.js';
@@ -39,11 +41,18 @@ export const shutdownGraceMs = 2_000;
 /** Why the appliance killed a worker: decides what a running invocation is told. */
 export type StopReason = 'timeout' | 'shutdown' | 'retired';
 
-interface Pending {
-  readonly phase: 'load' | 'invoke';
+/** Loading the function (module and init()). */
+interface PendingLoad {
   /** Absent while a worker is pre-started (minWarm): nobody's event is waiting on it. */
   readonly invocation?: Invocation;
   readonly timeoutMs: number;
+  settle(result: CallResult): void;
+}
+
+/** An invocation queued on the worker; the first in the queue is the one running. */
+interface QueuedCall {
+  readonly invocation: Invocation;
+  readonly wire: WireCall;
   settle(result: CallResult): void;
 }
 
@@ -86,7 +95,14 @@ export class FunctionWorker {
   #moduleFile: string | undefined;
   #loaded = false;
   #loadError: WireError | undefined;
-  #pending: Pending | undefined;
+  #loading: PendingLoad | undefined;
+  /** Sent (or about to be) and not yet answered, in the order the child runs them. */
+  readonly #calls: QueuedCall[] = [];
+  /** Calls waiting for the next send: those queued in one turn go in one message. */
+  #unsent: WireCall[] = [];
+  #sendScheduled = false;
+  /** The running call's time limit. */
+  #callTimer: NodeJS.Timeout | undefined;
   #stopReason: StopReason | undefined;
   #gone = false;
 
@@ -108,8 +124,13 @@ export class FunctionWorker {
     return this.#child?.pid;
   }
 
+  /** Loaded: invocations may be queued on it without another load. */
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
   status(): WorkerStatus {
-    const state = this.#pending?.phase === 'invoke' ? 'busy' : this.#loaded ? 'idle' : 'starting';
+    const state = this.#calls.length > 0 ? 'busy' : this.#loaded ? 'idle' : 'starting';
     return { pid: this.pid, state, invocations: this.invocations, startedAt: this.startedAt.toISOString() };
   }
 
@@ -124,24 +145,75 @@ export class FunctionWorker {
   /**
    * Runs one invocation; the first one also starts the process and loads the function. The
    * result carries what the function said meanwhile (for its invocation record), however
-   * the invocation ended: 'close' settles a crash only after stdio drained.
+   * the invocation ended: 'close' settles a crash only after stdio drained. Calls made while
+   * one runs queue behind it; one the worker died before starting comes back notStarted.
    */
   async invoke(invocation: Invocation): Promise<CallResult> {
-    this.#output.startCapture(invocation.invocationId);
-    const result = await this.#invoke(invocation);
-    // Raw stdout written before the result arrives on its own pipe: read what is there.
-    await new Promise((resolve) => setImmediate(resolve));
-    const output = this.#output.finishCapture();
+    const { invocationId, attempt, event, timeoutMs } = invocation;
+    this.#output.startCapture(invocationId);
+    const ready = await this.#ready(invocation);
+    if (!ready.ok) return this.#withOutput(invocationId, ready);
+    if (!this.alive) return this.#withOutput(invocationId, failures.notStarted(this.definition.name));
+    const wire: WireCall = { invocationId, event, context: { functionName: this.definition.name, invocationId, attempt, timeoutMs } };
+    return new Promise((resolve) => {
+      this.#calls.push({ invocation, wire, settle: resolve });
+      this.#unsent.push(wire);
+      if (this.#calls.length === 1) {
+        // An idle worker starts at once; what queues behind it goes together a moment later.
+        this.#armCallTimer();
+        this.#send();
+      } else if (!this.#sendScheduled) {
+        this.#sendScheduled = true;
+        setImmediate(() => this.#send());
+      }
+    });
+  }
+
+  #withOutput(invocationId: string, result: CallResult): CallResult {
+    const output = this.#output.finishCapture(invocationId);
     return output ? { ...result, output } : result;
   }
 
-  async #invoke(invocation: Invocation): Promise<CallResult> {
-    const ready = await this.#ready(invocation);
-    if (!ready.ok) return ready;
-    const { name } = this.definition;
-    const { invocationId, attempt, event, timeoutMs } = invocation;
-    const context = { functionName: name, invocationId, attempt, deadline: Date.now() + timeoutMs };
-    return this.#call('invoke', invocation, timeoutMs, { type: 'invoke', invocationId, event, context });
+  #send(): void {
+    this.#sendScheduled = false;
+    const calls = this.#unsent;
+    if (calls.length === 0 || this.#gone) return;
+    this.#unsent = [];
+    try {
+      // A send error means the channel is gone; 'close' then settles every call.
+      this.#child?.send({ type: 'invoke', calls } satisfies ParentMessage, (error) => { if (error) this.#logger.debug({ err: error }, 'send to function worker failed'); });
+    } catch (error) {
+      this.#logger.warn({ err: error, workerPid: this.pid }, 'the events cannot be sent to the function worker; killing it');
+      this.#child?.kill('SIGKILL');
+    }
+  }
+
+  #armCallTimer(): void {
+    clearTimeout(this.#callTimer);
+    const running = this.#calls[0];
+    this.#callTimer = running ? setTimeout(() => this.#timeout(), running.invocation.timeoutMs) : undefined;
+  }
+
+  /** The running call answered: settle it (once its stdout is read), start the next one's clock. */
+  #answered(result: CallResult): void {
+    const call = this.#calls.shift()!;
+    this.#armCallTimer();
+    // Raw stdout written before the result arrives on its own pipe: read what is there.
+    setImmediate(() => {
+      call.settle(this.#withOutput(call.invocation.invocationId, result));
+      const next = this.#calls[0];
+      if (next) this.#output.makeCurrent(next.invocation.invocationId);
+    });
+  }
+
+  /** The worker is gone or being killed: the running call gets `result`, the rest never ran. */
+  #settleAll(result: CallResult): void {
+    clearTimeout(this.#callTimer);
+    this.#callTimer = undefined;
+    this.#unsent = [];
+    const [running, ...queued] = this.#calls.splice(0);
+    if (running) running.settle(this.#withOutput(running.invocation.invocationId, result));
+    for (const call of queued) call.settle(this.#withOutput(call.invocation.invocationId, failures.notStarted(this.definition.name)));
   }
 
   async #ready(invocation: Invocation | undefined): Promise<CallResult> {
@@ -153,7 +225,7 @@ export class FunctionWorker {
     }
     if (!this.#loaded) {
       // Loading counts against the invocation's timeout; a pre-start against the function's.
-      return this.#call('load', invocation, invocation?.timeoutMs ?? manifest.timeoutMs, { type: 'load', entry: this.#moduleFile ?? entry, functionName: name });
+      return this.#load(invocation, invocation?.timeoutMs ?? manifest.timeoutMs, { type: 'load', entry: this.#moduleFile ?? entry, functionName: name });
     }
     return { ok: true, value: undefined };
   }
@@ -166,7 +238,7 @@ export class FunctionWorker {
   stop(reason: StopReason): void {
     if (!this.alive) return;
     this.#stopReason = reason;
-    if (reason === 'retired' && !this.#pending && this.#child?.connected) {
+    if (reason === 'retired' && !this.#loading && this.#calls.length === 0 && this.#child?.connected) {
       this.#child.send({ type: 'shutdown' } satisfies ParentMessage, () => undefined);
       const child = this.#child;
       setTimeout(() => child.kill('SIGKILL'), shutdownGraceMs).unref();
@@ -244,16 +316,15 @@ export class FunctionWorker {
     child.on('disconnect', () => { if (!this.#gone) child.kill('SIGKILL'); });
   }
 
-  #call(phase: Pending['phase'], invocation: Invocation | undefined, timeoutMs: number, message: ParentMessage): Promise<CallResult> {
+  #load(invocation: Invocation | undefined, timeoutMs: number, message: ParentMessage): Promise<CallResult> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => this.#timeout(), timeoutMs);
-      this.#pending = {
-        phase,
+      this.#loading = {
         timeoutMs,
         ...(invocation ? { invocation } : {}),
         settle: (result) => {
           clearTimeout(timer);
-          this.#pending = undefined;
+          this.#loading = undefined;
           resolve(result);
         },
       };
@@ -261,50 +332,59 @@ export class FunctionWorker {
         // A send error means the channel is gone; 'close' then settles this call.
         this.#child?.send(message, (error) => { if (error) this.#logger.debug({ err: error }, 'send to function worker failed'); });
       } catch (error) {
-        this.#pending.settle(failures.failure('SB_FUNCTION_FAILED', `the event cannot be sent to function ${this.definition.name}: ${(error as Error).message}`));
+        this.#loading.settle(failures.failure('SB_FUNCTION_FAILED', `the function cannot be sent to its worker ${this.definition.name}: ${(error as Error).message}`));
       }
     });
   }
 
   #receive(message: ChildMessage | undefined): void {
-    const pending = this.#pending;
+    const running = this.#calls[0];
     if (!message) {
       this.#logger.warn({ workerPid: this.pid }, 'function worker sent a message that is not part of the protocol; ignored');
     } else if (message.type === 'log') {
-      this.#output.log(message, pending?.invocation);
-    } else if (message.type === 'loaded' && pending?.phase === 'load') {
+      this.#output.log(message, running?.invocation ?? this.#loading?.invocation);
+    } else if (message.type === 'loaded' && this.#loading) {
       this.#loaded = true;
-      pending.settle({ ok: true, value: undefined });
-    } else if (message.type === 'load-failed' && pending?.phase === 'load') {
+      this.#loading.settle({ ok: true, value: undefined });
+    } else if (message.type === 'load-failed' && this.#loading) {
       // Settled on 'close', with what the child printed on its way out.
       this.#loadError = message.error;
       setTimeout(() => this.#child?.kill('SIGKILL'), LOAD_FAILURE_EXIT_GRACE_MS).unref();
-    } else if (message.type === 'result' && pending?.phase === 'invoke' && message.invocationId === pending.invocation?.invocationId) {
-      pending.settle(message.ok ? { ok: true, value: message.value } : failures.functionFailed(this.definition.name, message.error));
+    } else if (message.type === 'result' && running && message.invocationId === running.invocation.invocationId) {
+      const { ranMs } = message;
+      this.#answered(message.ok ? { ok: true, value: message.value, ranMs } : { ...failures.functionFailed(this.definition.name, message.error), ranMs });
     }
   }
 
   #timeout(): void {
-    const pending = this.#pending;
-    if (!pending) return;
-    // It already said why it cannot load; 'close' reports that rather than a timeout.
-    if (pending.phase === 'load' && this.#loadError) {
-      this.#child?.kill('SIGKILL');
+    const loading = this.#loading;
+    if (loading) {
+      // It already said why it cannot load; 'close' reports that rather than a timeout.
+      if (this.#loadError) {
+        this.#child?.kill('SIGKILL');
+        return;
+      }
+      this.stop('timeout');
+      loading.settle(failures.timedOut(this.definition.name, loading.timeoutMs, true));
       return;
     }
+    const running = this.#calls[0];
+    if (!running) return;
     this.stop('timeout');
-    pending.settle(failures.timedOut(this.definition.name, pending.timeoutMs, pending.phase === 'load'));
+    this.#settleAll(failures.timedOut(this.definition.name, running.invocation.timeoutMs, false));
   }
 
   #exitedWith(exit: ProcessExit): void {
     if (this.#gone) return;
     this.#gone = true;
     const { name, entry, manifest } = this.definition;
-    const pending = this.#pending;
-    if (pending && this.#stopReason === 'shutdown') pending.settle(failures.stoppedForShutdown(name));
-    else if (pending?.phase === 'load') pending.settle(failures.loadFailed(name, entry, this.#loadError, exit, this.#output));
-    else if (pending) pending.settle(failures.crashed(name, manifest.memoryMb, exit, this.#output));
-    else if (!this.#stopReason && this.#child) this.#logger.warn({ workerPid: this.pid, ...exit }, 'idle function worker exited; the next invocation starts a new one');
+    const loading = this.#loading;
+    const busy = this.#calls.length > 0;
+    if (loading && this.#stopReason === 'shutdown') loading.settle(failures.stoppedForShutdown(name));
+    else if (loading) loading.settle(failures.loadFailed(name, entry, this.#loadError, exit, this.#output));
+    if (busy && this.#stopReason === 'shutdown') this.#settleAll(failures.stoppedForShutdown(name));
+    else if (busy) this.#settleAll(failures.crashed(name, manifest.memoryMb, exit, this.#output));
+    if (!loading && !busy && !this.#stopReason && this.#child) this.#logger.warn({ workerPid: this.pid, ...exit }, 'idle function worker exited; the next invocation starts a new one');
     this.#onExit(this);
     const area = this.#area;
     void (area ? rm(area, { recursive: true, force: true }) : Promise.resolve())

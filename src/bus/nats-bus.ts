@@ -2,7 +2,8 @@
 // a publish that cannot be acknowledged is a BusUnavailableError so that callers tell their
 // senders to retry instead of half-accepting.
 
-import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { NatsConnectionImpl } from '@nats-io/nats-core/internal';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -21,6 +22,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { Logger } from 'pino';
+import { useCoalescingTransport } from './coalescing-transport.js';
 import { BusUnavailableError, EventTooLargeError } from '../errors.js';
 import type {
   Bus,
@@ -50,7 +52,8 @@ export interface NatsBusOptions {
 }
 
 export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
-  const nc = await connect({
+  useCoalescingTransport();
+  const nc = await NatsConnectionImpl.connect({
     servers: [...options.servers],
     name: 'switchboard',
     maxReconnectAttempts: -1,

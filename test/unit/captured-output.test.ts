@@ -56,12 +56,12 @@ describe('a worker captures what its running invocation says', () => {
     output.log({ type: 'log', invocationId: 'inv-1', level: 'info', msg: 'working on e1', fields: { vm: 'web-01' } }, invocation);
     output.log({ type: 'log', invocationId: 'inv-0', level: 'warn', msg: 'a stray timer of an earlier invocation' }, invocation);
     output.log({ type: 'log', invocationId: 'inv-1', level: 'error', msg: 'giving up' }, invocation);
-    const captured = output.finishCapture();
+    const captured = output.finishCapture('inv-1');
     expect(captured?.lines.map((l) => `${l.stream} ${l.level} ${l.msg}`)).toEqual([
       'log debug init ran', 'log info working on e1', 'log error giving up',
     ]);
     output.log({ type: 'log', invocationId: 'inv-1', level: 'info', msg: 'after it ended' }, undefined);
-    expect(output.finishCapture()).toBeUndefined();
+    expect(output.finishCapture('inv-1')).toBeUndefined();
   });
 
   it('takes raw stdout and stderr lines that arrive while it runs', async () => {
@@ -77,9 +77,28 @@ describe('a worker captures what its running invocation says', () => {
     stdout.write('stdout\n\n');
     stderr.write('oops\n');
     await new Promise((r) => setImmediate(r));
-    expect(output.finishCapture()?.lines.map((l) => `${l.stream} ${l.level} ${l.msg}`)).toEqual([
+    expect(output.finishCapture('inv-1')?.lines.map((l) => `${l.stream} ${l.level} ${l.msg}`)).toEqual([
       'stdout info hello from stdout', 'stderr warn oops',
     ]);
+  });
+});
+
+describe('a worker with invocations queued behind the running one', () => {
+  it("gives each its own tagged lines, and raw output to the one running", async () => {
+    const output = new WorkerOutput(logger, 8192);
+    const stdout = new PassThrough();
+    output.attach(stdout, 'stdout', 123);
+    output.startCapture('inv-1');
+    output.startCapture('inv-2'); // queued: inv-1 runs
+    stdout.write('raw from the first\n');
+    await new Promise((r) => setImmediate(r));
+    output.log({ type: 'log', invocationId: 'inv-1', level: 'info', msg: 'first says' }, undefined);
+    expect(output.finishCapture('inv-1')?.lines.map((l) => l.msg)).toEqual(['raw from the first', 'first says']);
+    output.makeCurrent('inv-2');
+    output.log({ type: 'log', invocationId: 'inv-2', level: 'info', msg: 'second says' }, undefined);
+    stdout.write('raw from the second\n');
+    await new Promise((r) => setImmediate(r));
+    expect(output.finishCapture('inv-2')?.lines.map((l) => l.msg)).toEqual(['second says', 'raw from the second']);
   });
 });
 
@@ -108,7 +127,7 @@ describe('a worker bounds what it logs per invocation', () => {
     expect(logged).toBeGreaterThanOrEqual(MAX_LOGGED_CHARS / 1000);
     expect(logged).toBeLessThan(MAX_LOGGED_CHARS / 1000 + 2);
     expect(lines.filter((l) => String(l.msg).includes('the rest of it is not logged'))).toHaveLength(1);
-    expect(output.finishCapture()?.truncated).toBe(true); // the record's own bound
+    expect(output.finishCapture('inv-1')?.truncated).toBe(true); // the record's own bound
     output.startCapture('inv-2');
     output.log({ type: 'log', invocationId: 'inv-2', level: 'info', msg: 'next one' }, { ...invocation, invocationId: 'inv-2' } as Invocation);
     expect(lines.at(-1)!.msg).toBe('next one');
