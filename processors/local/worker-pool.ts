@@ -178,7 +178,8 @@ export class FunctionPool {
     if (worker.alive && maxInvocations > 0 && worker.invocations >= maxInvocations) this.#discard(worker, 'retired');
     const reusable = worker.alive && this.#workers.has(worker);
     if (!reusable) this.#workers.delete(worker);
-    const next = this.#waiting.splice(0, reusable ? this.#batchFor(worker) : 1);
+    // A dead worker's slot may be taken already (its exit freed it first): never fork past maxWorkers.
+    const next = this.#waiting.splice(0, reusable ? this.#batchFor(worker) : this.#workers.size < this.#maxWorkers ? 1 : 0);
     if (next.length > 0) {
       // Hand the worker straight on; a dead or recycled one frees its slot for a fresh fork.
       const handed = this.#hold(reusable ? worker : this.#spawn(), next.length);
