@@ -1,9 +1,13 @@
 // `switchboard invocations list|show`: what ran, on which event, how it ended and what the
-// function said — read from the INVOCATIONS stream on the appliance's bus.
+// function said — read from the INVOCATIONS stream on the appliance's bus. When a list stops
+// at its scan limit (an event filter reads records it does not return), stderr says so and
+// stdout keeps the same shape, so that `--json` output parses either way.
 
 import { InvalidArgumentError, type Command } from 'commander';
 import { loadConfigFile } from '../config/load.js';
-import { defaultListLimit, listInvocations, showInvocation } from '../invocations/invocation-query.js';
+import {
+  defaultListLimit, defaultScanLimit, listInvocations, scanLimitNote, showInvocation,
+} from '../invocations/invocation-query.js';
 import { summarize, type InvocationRecord, type InvocationSummary } from '../invocations/record.js';
 import { withBus } from './bus-client.js';
 import { runCommand } from './run-command.js';
@@ -19,6 +23,7 @@ interface ListOptions extends Common {
   event?: string;
   failed?: boolean;
   limit: number;
+  scanLimit: number;
 }
 
 export function registerInvocationsCommands(program: Command, configOption: readonly [string, string]): void {
@@ -33,6 +38,7 @@ export function registerInvocationsCommands(program: Command, configOption: read
     .option('-e, --event <id>', 'only invocations on the event with this id')
     .option('--failed', 'only invocations that did not succeed')
     .option('-n, --limit <n>', 'at most this many', positiveInteger, defaultListLimit)
+    .option('--scan-limit <n>', 'read at most this many records (an --event filter reads records it does not list)', positiveInteger, defaultScanLimit)
     .action((opts: ListOptions) =>
       runCommand(async () => {
         const filter = {
@@ -41,9 +47,11 @@ export function registerInvocationsCommands(program: Command, configOption: read
           ...(opts.event ? { eventId: opts.event } : {}),
           failed: opts.failed ?? false,
         };
-        const records = await onBus(opts, (bus) => listInvocations(bus, filter, opts.limit));
-        const summaries = records.map(summarize);
+        const list = await onBus(opts, (bus) => listInvocations(bus, filter, opts.limit, opts.scanLimit));
+        const summaries = list.invocations.map(summarize);
         print(opts, summaries, () => table(summaries));
+        const note = scanLimitNote(list);
+        if (note) process.stderr.write(`note: ${note}, or raise --scan-limit\n`);
       }),
     );
 

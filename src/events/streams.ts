@@ -40,7 +40,7 @@ export function streamSpecs(bus: BusConfig): StreamSpec[] {
     {
       name: invocationsStream,
       subjects: [`${invocationsSubjectRoot}.>`],
-      description: 'Switchboard: a record of every invocation, on invocations.<function>.<subscription>.<succeeded|failed>.<event id>.<invocation id>',
+      description: 'Switchboard: a record of every invocation, on invocations.<function>.<subscription>.<succeeded|failed>',
       // A history, not work to do: when full or old, the oldest records go.
       retention: 'limits',
       discard: 'old',

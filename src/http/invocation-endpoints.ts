@@ -1,12 +1,16 @@
 // GET /invocations?function=&subscription=&event=&failed=&limit= — the newest invocation
-// records, newest first, without their captured output; GET /invocations/<id> — one record
-// in full. The same queries as `switchboard invocations list|show`, read from the bus.
+// records, newest first, without their captured output, with how many records were read
+// (`scanned`) and whether the read stopped at its limit (`scanLimitReached`, then `note`
+// says what to do); GET /invocations/<id> — one record in full. The same queries as
+// `switchboard invocations list|show`, read from the bus.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRoutes } from '../../sources/source.js';
 import type { Bus } from '../bus/bus.js';
 import { isSwitchboardError } from '../errors.js';
-import { defaultListLimit, listInvocations, showInvocation } from '../invocations/invocation-query.js';
+import {
+  defaultListLimit, listInvocations, scanLimitNote, showInvocation,
+} from '../invocations/invocation-query.js';
 import { summarize } from '../invocations/record.js';
 import type { InvocationFilter } from '../invocations/subjects.js';
 import { sendJson } from './http-server.js';
@@ -23,8 +27,14 @@ export function registerInvocationEndpoints(routes: HttpRoutes, options: { bus: 
     const query = new URL(req.url ?? '/', 'http://switchboard').searchParams;
     const request = listRequest(query);
     if (typeof request === 'string') return sendJson(res, 400, { error: 'bad_request', message: request });
-    const records = await listInvocations(options.bus, request.filter, request.limit);
-    sendJson(res, 200, { invocations: records.map(summarize) });
+    const list = await listInvocations(options.bus, request.filter, request.limit);
+    const note = scanLimitNote(list);
+    sendJson(res, 200, {
+      invocations: list.invocations.map(summarize),
+      scanned: list.scanned,
+      scanLimitReached: list.scanLimitReached,
+      ...(note ? { note } : {}),
+    });
   }));
   routes.route(`${invocationsPath}/*`, (req, res) => answer(res, async () => {
     const id = invocationId(req);

@@ -1,37 +1,35 @@
 // Where an invocation record lives on the bus:
 //
-//   invocations.<function>.<subscription>.<succeeded|failed>.<event id>.<invocation id>
+//   invocations.<function>.<subscription>.<succeeded|failed>
 //
-// Every filter of `switchboard invocations list` is a subject filter the server applies
-// (`invocations.notify.*.failed.>`), and `show <id>` is one last-by-subject lookup on
-// `invocations.*.*.*.*.<id>` (nats-server 2.9 takes wildcards there). The record holds
-// the precise outcome (timeout, crashed, …); the subject only says succeeded or failed, so
-// that "what failed" is one filter. The root is not `events.`: records never reach EVENTS.
+// Nothing per event or per invocation goes into the subject: nats-server keeps state in
+// memory for every distinct subject a stream holds, so a subject per record made its memory
+// grow with the number of records kept (300,000 records: +112 MB with unique subjects, +20 MB
+// with one). With these four tokens there are at most two subjects per subscription.
+//
+// The function, subscription and failure filters of `switchboard invocations list` stay
+// subject filters the server applies (`invocations.notify.*.failed`); the event filter is
+// checked on each record read (matchesFilter), and `show <id>` finds a record by the time in
+// its id (invocation-id.ts, invocation-query.ts). The record holds the precise outcome
+// (timeout, crashed, …); the subject only says succeeded or failed, so that "what failed" is
+// one filter. The root is not `events.`: records never reach EVENTS.
 
-import { createHash } from 'node:crypto';
 import { subjectToken } from '../events/subjects.js';
 import type { InvocationRecord } from './record.js';
 
 export const invocationsStream = 'INVOCATIONS';
 export const invocationsSubjectRoot = 'invocations';
+/** Every record, whatever its function, subscription or outcome. */
+export const allInvocationsSubject = `${invocationsSubjectRoot}.>`;
 
 /** What `list` can narrow on; every field absent matches everything. */
 export interface InvocationFilter {
   readonly function?: string;
   readonly subscription?: string;
+  /** Not in the subject: checked on each record read. */
   readonly eventId?: string;
   /** Only invocations that did not succeed. */
   readonly failed?: boolean;
-}
-
-/** Event ids are the sender's: a long one is hashed, so that a subject stays short. */
-const maxEventIdToken = 128;
-
-function eventIdToken(eventId: string): string {
-  const token = subjectToken(eventId);
-  if (token.length <= maxEventIdToken) return token;
-  // `%h` cannot come out of subjectToken (its escapes are `%` and two hex digits).
-  return `%h${createHash('sha256').update(eventId).digest('hex').slice(0, 40)}`;
 }
 
 export function invocationSubject(record: InvocationRecord): string {
@@ -40,28 +38,21 @@ export function invocationSubject(record: InvocationRecord): string {
     subjectToken(record.function),
     subjectToken(record.subscription),
     record.outcome === 'succeeded' ? 'succeeded' : 'failed',
-    eventIdToken(record.eventId),
-    subjectToken(record.invocationId),
   ].join('.');
 }
 
+/** The part of `filter` the server can apply: function, subscription and failure. */
 export function invocationFilterSubject(filter: InvocationFilter): string {
-  const token = (value: string | undefined, of: (v: string) => string) => (value === undefined ? '*' : of(value));
+  const token = (value: string | undefined) => (value === undefined ? '*' : subjectToken(value));
   return [
     invocationsSubjectRoot,
-    token(filter.function, subjectToken),
-    token(filter.subscription, subjectToken),
+    token(filter.function),
+    token(filter.subscription),
     filter.failed ? 'failed' : '*',
-    token(filter.eventId, eventIdToken),
-    '*',
   ].join('.');
 }
 
-export function invocationIdSubject(invocationId: string): string {
-  return [invocationsSubjectRoot, '*', '*', '*', '*', subjectToken(invocationId)].join('.');
-}
-
-/** The filter checked on the record itself too: a subject token is an escape or a hash. */
+/** The whole filter, checked on the record itself: the event id is not in the subject. */
 export function matchesFilter(record: InvocationRecord, filter: InvocationFilter): boolean {
   return (
     (filter.function === undefined || record.function === filter.function) &&

@@ -4,7 +4,7 @@
 // Because retries are JetStream redeliveries, a retry scheduled before a crash still happens.
 // Every invocation leaves a record (src/invocations/), published without waiting for it.
 
-import { randomUUID } from 'node:crypto';
+import { newInvocationId } from '../invocations/invocation-id.js';
 import type { Logger } from 'pino';
 import type { Bus, ConsumerHandle, DeliveredMessage } from '../bus/bus.js';
 import type { SubscriptionConfig } from '../config/types.js';
@@ -230,7 +230,7 @@ export class SubscriptionRunner {
     // In-progress acks keep JetStream from redelivering an event whose function still runs.
     const heartbeat = setInterval(() => entry.settled || entry.message.working(), Math.max(250, this.#deps.ackWaitMs / 3));
     const invocation: Invocation = {
-      invocationId: randomUUID(),
+      invocationId: newInvocationId(),
       functionName: this.#sub.function,
       subscription: this.#sub.name,
       event,

@@ -8,6 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEmbeddedToken } from '../../src/bus/embedded-token.js';
+import { invocationIdTime } from '../../src/invocations/invocation-id.js';
 import type { InvocationRecord, InvocationSummary } from '../../src/invocations/record.js';
 import { createFixture, eventually, runCli, startAppliance, type ApplianceFixture, type RunningAppliance } from '../helpers/appliance.js';
 
@@ -103,6 +104,9 @@ describe('invocation records', () => {
       attempt: 1, attempts: 3, outcome: 'succeeded', action: 'acked', publishedEvents: 1,
     });
     expect(summary!.error).toBeUndefined();
+    // A UUIDv7 holding when the invocation started: what `show` finds its record by.
+    expect(invocationIdTime(summary!.invocationId)).toBeGreaterThanOrEqual(Date.parse(summary!.startedAt) - 1_000);
+    expect(invocationIdTime(summary!.invocationId)).toBeLessThanOrEqual(Date.parse(summary!.startedAt));
 
     const show = await cli('show', summary!.invocationId, '--json');
     expect(show.exitCode, show.stderr).toBe(0);
@@ -158,6 +162,16 @@ describe('invocation records', () => {
     const started = latest.map((r) => Date.parse(r.startedAt));
     expect(started).toEqual([...started].sort((a, b) => b - a));
     expect(latest[0]!.eventId).toBe(doomedEvent);
+
+    // The event filter is checked on the records read: past --scan-limit the list stops,
+    // says so on stderr, and stdout stays what --json promises.
+    const stopped = await cli('list', '--json', '--event', 'no-such-event', '--scan-limit', '2');
+    expect(stopped.exitCode, stopped.stderr).toBe(0);
+    expect(JSON.parse(stopped.stdout)).toEqual([]);
+    expect(stopped.stderr).toMatch(/^note: stopped after reading 2 invocation records without reaching the oldest/);
+    const whole = await cli('list', '--event', 'no-such-event');
+    expect(whole.stdout.trim()).toBe('no invocations recorded');
+    expect(whole.stderr).toBe('');
   });
 
   it('serves the same records over HTTP', async () => {
@@ -165,8 +179,12 @@ describe('invocation records', () => {
     await recorded(eventId, 2);
     const list = await fetch(`${fixture.baseUrl}/invocations?function=flaky&event=${encodeURIComponent(eventId)}&failed=true`);
     expect(list.status).toBe(200);
-    const { invocations } = (await list.json()) as { invocations: InvocationSummary[] };
+    const body = (await list.json()) as { invocations: InvocationSummary[]; scanned: number; scanLimitReached: boolean };
+    const { invocations } = body;
     expect(invocations).toHaveLength(1);
+    expect(body).toMatchObject({ scanLimitReached: false });
+    expect(body).not.toHaveProperty('note');
+    expect(body.scanned).toBeGreaterThanOrEqual(2);
     expect(invocations[0]).toMatchObject({ eventId, attempt: 1, outcome: 'failed', action: 'retry' });
     expect(invocations[0]).not.toHaveProperty('output');
 
@@ -185,10 +203,13 @@ describe('invocation records', () => {
     expect((await fetch(`${fixture.baseUrl}/invocations?failed=maybe`)).status).toBe(400);
   });
 
-  it('says SB_INVOCATION_NOT_FOUND for an unknown id (exit 1)', async () => {
+  it('says SB_INVOCATION_NOT_FOUND for an unknown id (exit 1), and what an invocation id looks like', async () => {
     const result = await cli('show', 'no-such-id');
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/^SB_INVOCATION_NOT_FOUND: /);
+    expect(result.stderr).toMatch(/^SB_INVOCATION_NOT_FOUND: "no-such-id" is not an invocation id: invocation ids are UUIDv7s/);
+    const never = await cli('show', '0190f3c2-6b1e-7a4d-9c1e-2f0a8b3c4d5e');
+    expect(never.exitCode).toBe(1);
+    expect(never.stderr).toMatch(/^SB_INVOCATION_NOT_FOUND: no invocation record has id /);
   });
 
   it('keeps the records on their own stream with the configured retention, never on EVENTS', async () => {
@@ -198,6 +219,13 @@ describe('invocation records', () => {
       const { config } = await jsm.streams.info('INVOCATIONS');
       expect(config).toMatchObject({ subjects: ['invocations.>'], retention: 'limits', discard: 'old', max_bytes: 64 * 1024 ** 2 });
       expect(config.max_age).toBe(2 * 86_400 * 1e9);
+      // One subject per subscription and outcome, never one per record: the server keeps
+      // state in memory for each subject.
+      const { state } = await jsm.streams.info('INVOCATIONS', { subjects_filter: '>' });
+      expect(state.messages).toBeGreaterThan(4);
+      expect(Object.keys(state.subjects ?? {}).sort()).toEqual(
+        ['invocations.doomed.doomed.failed', 'invocations.flaky.flaky.failed', 'invocations.flaky.flaky.succeeded', 'invocations.greeter.greet.succeeded'],
+      );
       const events = await jsm.streams.info('EVENTS');
       expect(events.config.subjects.some((s) => s.startsWith('invocations'))).toBe(false);
     } finally {
