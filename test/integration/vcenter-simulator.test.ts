@@ -165,6 +165,7 @@ describe('vCenter simulator: the stream (contract section 2)', () => {
     expect(client.keys()).toEqual([...emitted.slice(10), ...live].map((e) => e.Key));
     expect(client.events()).toEqual([...emitted.slice(10), ...live]); // the same objects, JSON-exact
     expect(client.frames.some((f) => f.kind === 'gap')).toBe(false);
+    expect(sim.events()).toEqual([...emitted, ...live]); // the log keeps JSON and reads it back exactly
   });
 
   it('replays in batch frames of at most batchSize events; live events come one per frame, or batched when several are created at once', async () => {
@@ -189,6 +190,9 @@ describe('vCenter simulator: the stream (contract section 2)', () => {
     expect(new Set(steps).size).toBeGreaterThan(1);
     expect(steps.filter((s) => s > 1).length).toBeGreaterThan(100);
     expect(sim.latestKey).toBe(keys.at(-1));
+    // Created in one burst, yet each CreatedTime is later than the one before (microseconds).
+    const times = sim.events().map((e) => e.CreatedTime);
+    expect(times.every((t, i) => i === 0 || t > times[i - 1]!)).toBe(true);
   });
 
   it('sends a gap when events after since were discarded, then replays what is retained', async () => {

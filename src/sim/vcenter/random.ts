@@ -15,6 +15,8 @@ export interface Random {
   hex(n: number): string;
 }
 
+const hexDigits = '0123456789abcdef';
+
 export function createRandom(seed: number): Random {
   let state = seed >>> 0;
   const next = (): number => {
@@ -33,7 +35,11 @@ export function createRandom(seed: number): Random {
       return items[int(0, items.length - 1)]!;
     },
     chance: (p) => next() < p,
-    hex: (n) => Array.from({ length: n }, () => int(0, 15).toString(16)).join(''),
+    hex: (n) => {
+      let text = '';
+      for (let i = 0; i < n; i++) text += hexDigits[int(0, 15)];
+      return text;
+    },
   };
 }
 

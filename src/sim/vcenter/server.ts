@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { SessionStore } from './auth.js';
 import { createEventGenerator } from './event-generator.js';
-import { EventLog, type StoredEvent } from './event-log.js';
+import { EventLog } from './event-log.js';
 import { closeCodes } from './frames.js';
 import { createRequestHandler } from './http-routes.js';
 import { resolveOptions, type SimulatorOptions } from './options.js';
@@ -103,10 +103,10 @@ export async function startVcenterSimulator(options: Partial<SimulatorOptions> =
   const { port } = server.address() as AddressInfo;
   const url = `${o.tls ? 'https' : 'http'}://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 
-  const emitNow = (n: number): StoredEvent[] => {
-    const created = log.append(n);
-    for (const c of live) c.push(created);
-    return created;
+  const emitNow = (n: number): VsphereEvent[] => {
+    const { events, stored } = log.append(n);
+    for (const c of live) c.push(stored);
+    return events;
   };
   const dropConnections = (code: DropCode = closeCodes.goingAway): number => {
     const all = [...live];
@@ -124,7 +124,7 @@ export async function startVcenterSimulator(options: Partial<SimulatorOptions> =
     apiVersion: o.apiVersion,
     username: o.username,
     password: o.password,
-    emit: async (n = 1) => emitNow(n).map((s) => s.event),
+    emit: async (n = 1) => emitNow(n),
     events: () => log.events(),
     get latestKey() { return log.latestKey; },
     get oldestKey() { return log.oldestKey; },
