@@ -143,7 +143,8 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
   }
 }
 
-type CpuByProcess = Record<'appliance' | 'nats-server' | 'function workers' | 'load sender', number>;
+type Cpu = { readonly user: number; readonly system: number };
+type CpuByProcess = Record<'appliance' | 'nats-server' | 'function workers' | 'load sender', Cpu>;
 
 /** CPU seconds used so far by each process of the appliance (workers: everything below it but its nats-server). */
 async function cpuByProcess(app: BenchAppliance): Promise<CpuByProcess> {
@@ -152,17 +153,23 @@ async function cpuByProcess(app: BenchAppliance): Promise<CpuByProcess> {
   const parents = await processParents();
   const natsTree = new Set([natsPid, ...descendantsOf(natsPid, parents)]);
   const workers = descendantsOf(appliancePid, parents).filter((p) => !natsTree.has(p));
-  const sum = async (pids: number[]) => (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0);
+  const sum = (cpus: Cpu[]) => cpus.reduce((a, b) => ({ user: a.user + b.user, system: a.system + b.system }), { user: 0, system: 0 });
   return {
     appliance: await cpuSeconds(appliancePid),
     'nats-server': await cpuSeconds(natsPid),
-    'function workers': await sum(workers),
-    'load sender': 0, // from its own report at the end
+    'function workers': sum(await Promise.all(workers.map(cpuSeconds))),
+    'load sender': { user: 0, system: 0 }, // from its own report at the end
   };
 }
 
 function cpuPerEvent(start: CpuByProcess, end: CpuByProcess, events: number): string {
-  const parts = (Object.keys(end) as (keyof CpuByProcess)[]).map((k) => [k, ((end[k] - start[k]) * 1e6) / events] as const);
-  const total = parts.reduce((a, [, us]) => a + us, 0);
-  return `${parts.map(([k, us]) => `${k} ${us.toFixed(0)}`).join(', ')}; total ${total.toFixed(0)} µs (${fmt.rate(2e6 / total)} events/s if the 2 cores did nothing else)`;
+  const us = (seconds: number) => (seconds * 1e6) / events;
+  const parts = (Object.keys(end) as (keyof CpuByProcess)[]).map((k) => {
+    const user = us(end[k].user - start[k].user);
+    const system = us(end[k].system - start[k].system);
+    return { k, user, system, total: user + system };
+  });
+  const total = parts.reduce((a, p) => a + p.total, 0);
+  return `${parts.map((p) => `${p.k} ${p.total.toFixed(0)} (user ${p.user.toFixed(0)}, system ${p.system.toFixed(0)})`).join(', ')}; ` +
+    `total ${total.toFixed(0)} µs: ${fmt.rate(2e6 / total)} events/s if the 2 cores did nothing else`;
 }

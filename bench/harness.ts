@@ -283,12 +283,12 @@ export async function pssBytes(pid: number): Promise<number> {
   return kb ? Number(kb) * 1024 : 0;
 }
 
-/** CPU seconds (user + system) a process has used so far, 0 when it is gone (CLK_TCK 100). */
-export async function cpuSeconds(pid: number): Promise<number> {
+/** CPU seconds (user, system) a process has used so far, 0 when it is gone (CLK_TCK 100). */
+export async function cpuSeconds(pid: number): Promise<{ user: number; system: number }> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  if (!stat) return 0;
+  if (!stat) return { user: 0, system: 0 };
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 };
 }
 
 /** pid → parent pid of every process now. */

@@ -29,8 +29,8 @@ export type LoadMessage =
       readonly refused: Record<string, number>;
       readonly startedAt: number;
       readonly endedAt: number;
-      /** CPU seconds (user + system) the load process used. */
-      readonly cpuSeconds: number;
+      /** CPU seconds the load process used. */
+      readonly cpuSeconds: { readonly user: number; readonly system: number };
       /** rate mode: [event id, wall-clock ms the POST was sent, wall-clock ms the 202 arrived]. */
       readonly accepts?: [string, number, number][];
     };
@@ -38,7 +38,7 @@ export type LoadMessage =
 const wallMs = () => performance.timeOrigin + performance.now();
 const cpuNow = () => {
   const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
+  return { user: user / 1e6, system: system / 1e6 };
 };
 const config = JSON.parse(process.argv[2] ?? '{}') as LoadConfig;
 const target = new URL(config.url);

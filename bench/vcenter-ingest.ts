@@ -20,15 +20,13 @@ import { join } from 'node:path';
 import { startVcenterSimulator } from '../src/sim/vcenter/index.js';
 import { AckPolicy, DeliverPolicy } from '@nats-io/jetstream';
 import { summariseCpuProfile } from './cpu-profile.js';
-import { type BenchContext, type BenchResult, Cleanups, fmt, pick, repoRoot, startAppliance, until, wallMs } from './harness.js';
+import { type BenchContext, type BenchResult, Cleanups, cpuSeconds, fmt, pick, repoRoot, startAppliance, until, wallMs } from './harness.js';
 
-/** CPU seconds (user + system) a process has used so far, from /proc (0 when it is gone). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-  // pid (comm) state ppid …: utime and stime are fields 14 and 15, counted after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) / 100; // USER_HZ is 100 on Linux
-}
+/** CPU seconds (user + system) a process has used so far (0 when it is gone). */
+const cpuTotal = async (pid: number) => {
+  const { user, system } = await cpuSeconds(pid);
+  return user + system;
+};
 
 /** Read and write syscalls a process has made so far, from /proc (0 when it is gone). */
 async function syscalls(pid: number): Promise<{ reads: number; writes: number }> {
@@ -71,7 +69,7 @@ export async function run(ctx: BenchContext): Promise<BenchResult> {
     const chunk = 5_000;
     let emitted = 0;
     const pids = { appliance: app.child.pid!, nats: await app.natsPid() };
-    const cpuAt = async () => ({ harness: ownCpuSeconds(), appliance: await cpuSeconds(pids.appliance), nats: await cpuSeconds(pids.nats) });
+    const cpuAt = async () => ({ harness: ownCpuSeconds(), appliance: await cpuTotal(pids.appliance), nats: await cpuTotal(pids.nats) });
     const cpu0 = await cpuAt();
     const io0 = await syscalls(pids.appliance);
     const t0 = wallMs();

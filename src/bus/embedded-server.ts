@@ -60,7 +60,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const launch = async (): Promise<void> => {
     // Its own process group: Ctrl-C on the appliance's terminal must not stop the bus under a
     // drain; the appliance stops it last. (systemd units use KillMode=mixed for the same reason.)
-    const started = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    const started = spawn(binary, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: embeddedServerEnv(process.env) });
     child = started;
     const stderrTail: string[] = [];
     started.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -194,4 +194,17 @@ function canConnect(port: number): Promise<boolean> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The Go runtime's soft memory limit for the embedded bus, unless the operator set one: Go
+ * otherwise lets the heap double past what is live and hands freed memory back to the system
+ * only over minutes, so a burst left nats-server holding several times its idle size
+ * (bench/RESULTS.md, figure 7). Near the limit it collects sooner and returns memory; it is
+ * soft, so a bus that needs more still gets it (the collector's CPU is capped).
+ */
+export const embeddedServerMemoryLimit = '64MiB';
+
+export function embeddedServerEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return env['GOMEMLIMIT'] ? env : { ...env, GOMEMLIMIT: embeddedServerMemoryLimit };
 }

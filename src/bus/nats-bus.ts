@@ -23,6 +23,7 @@ import {
 import { Kvm } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { useCoalescingTransport } from './coalescing-transport.js';
+import { AckedPublisher } from './acked-publisher.js';
 import { BusUnavailableError, EventTooLargeError } from '../errors.js';
 import type {
   Bus,
@@ -73,7 +74,8 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<Bus> {
     );
   });
   const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-  return new NatsBus(nc, jsm, jetstream(nc, { timeout: options.publishTimeoutMs ?? 5_000 }), options.logger, options.replicas ?? 1);
+  const publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
+  return new NatsBus(nc, jsm, jetstream(nc, { timeout: publishTimeoutMs }), new AckedPublisher(nc, publishTimeoutMs), options.logger, options.replicas ?? 1);
 }
 
 class NatsBus implements Bus {
@@ -83,6 +85,7 @@ class NatsBus implements Bus {
     private readonly nc: NatsConnection,
     private readonly jsm: JetStreamManager,
     private readonly js: JetStreamClient,
+    private readonly publisher: AckedPublisher,
     private readonly logger: Logger,
     private readonly replicas: number,
   ) {
@@ -109,12 +112,13 @@ class NatsBus implements Bus {
 
   async publish(subject: string, payload: Uint8Array, options: PublishOptions = {}): Promise<PublishAck> {
     let hdrs;
-    if (options.headers) {
+    if (options.headers || options.msgId !== undefined) {
       hdrs = natsHeaders();
-      for (const [k, v] of Object.entries(options.headers)) hdrs.set(k, v);
+      for (const [k, v] of Object.entries(options.headers ?? {})) hdrs.set(k, v);
+      if (options.msgId !== undefined) hdrs.set('Nats-Msg-Id', options.msgId);
     }
     try {
-      const ack = await this.js.publish(subject, payload, { msgID: options.msgId, headers: hdrs });
+      const ack = await this.publisher.publish(subject, payload, hdrs);
       return { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       // Too big for the server is the message's fault, not the bus's: retrying cannot help.
@@ -308,7 +312,9 @@ class NatsBus implements Bus {
   }
 
   async close(): Promise<void> {
+    // Draining delivers the acknowledgements still on their way; what is left waits in vain.
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+    this.publisher.close();
   }
 }
 

@@ -20,5 +20,5 @@ export function createDispatch(bus: Bus, sourceName: string): Dispatch {
 }
 
 export function encodeEvent(event: object): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(event));
+  return Buffer.from(JSON.stringify(event));
 }

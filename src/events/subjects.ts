@@ -21,8 +21,19 @@ export function typeTokens(type: string): string[] {
   return type.split('.').map(subjectToken);
 }
 
+/** Subjects by source and type: a source sends a handful of types, over and over. Bounded. */
+const subjectCache = new Map<string, string>();
+const subjectCacheLimit = 10_000;
+
 export function eventSubject(sourceName: string, type: string): string {
-  return [eventsSubjectRoot, subjectToken(sourceName), ...typeTokens(type)].join('.');
+  const key = `${sourceName}\u0000${type}`;
+  let subject = subjectCache.get(key);
+  if (subject === undefined) {
+    subject = [eventsSubjectRoot, subjectToken(sourceName), ...typeTokens(type)].join('.');
+    if (subjectCache.size >= subjectCacheLimit) subjectCache.clear();
+    subjectCache.set(key, subject);
+  }
+  return subject;
 }
 
 export function deadLetterSubject(subscription: string): string {

@@ -8,7 +8,7 @@ import type { InvocationRecord } from './record.js';
 import { invocationSubject } from './subjects.js';
 
 export async function publishInvocationRecord(bus: Bus, record: InvocationRecord): Promise<void> {
-  await bus.publish(invocationSubject(record), new TextEncoder().encode(JSON.stringify(record)));
+  await bus.publish(invocationSubject(record), Buffer.from(JSON.stringify(record)));
 }
 
 /** A stored record, or undefined for a message on the stream that is not one. */

@@ -95,6 +95,20 @@ describe('NATS JetStream bus', () => {
     await expect(bus.publish('t.big', new Uint8Array(2 * 1024 * 1024))).rejects.toMatchObject({ code: 'SB_EVENT_TOO_LARGE' });
   });
 
+  it('refuses a publish no stream takes as a bus problem, at once rather than after the timeout', async () => {
+    const started = Date.now();
+    await expect(bus.publish('nowhere.at.all', enc('{}'))).rejects.toMatchObject({ code: 'SB_BUS_UNAVAILABLE' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('acknowledges many publishes in flight at once, each with its own sequence', async () => {
+    const acks = await Promise.all(Array.from({ length: 500 }, (_, i) => bus.publish('t.many', enc(String(i)), { msgId: `many-${i}` })));
+    const sequences = acks.map((a) => a.sequence);
+    expect(new Set(sequences).size).toBe(500);
+    const stored = await bus.getMessage('T', sequences[123]!);
+    expect(dec(stored!.data)).toBe('123');
+  });
+
   it('keeps a value in a key-value bucket across connections', async () => {
     const kv = await bus.keyValue('checkpoints-test');
     expect(await kv.get('vc-lab')).toBeUndefined();
@@ -154,5 +168,25 @@ describe('NATS JetStream bus', () => {
     await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.one', maxAckPending: 4, ackWaitMs: 30_000 });
     await bus.ensureConsumer({ stream: 'T', durable: 'upd', filterSubject: 't.two', maxAckPending: 8, ackWaitMs: 30_000 });
     expect(await bus.listConsumers('T')).toContain('upd');
+  });
+});
+
+describe('NATS JetStream bus when the server is gone', () => {
+  it('rejects a publish nobody acknowledges once the publish timeout passed', async () => {
+    const server = await startNatsServer();
+    const bus = await connectNatsBus({ servers: [server.url], logger, publishTimeoutMs: 1_000 });
+    try {
+      await bus.ensureStream({
+        name: 'GONE', subjects: ['gone.>'], maxAgeMs: 60_000, maxBytes: -1, maxMessages: -1, duplicateWindowMs: 60_000, replicas: 1,
+        retention: 'limits', discard: 'old',
+      });
+      await server.stop();
+      const started = Date.now();
+      await expect(bus.publish('gone.x', enc('{}'))).rejects.toMatchObject({ code: 'SB_BUS_UNAVAILABLE' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await Promise.race([bus.close(), new Promise((r) => setTimeout(r, 2_000))]);
+    }
   });
 });
