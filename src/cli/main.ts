@@ -13,6 +13,7 @@ import { registerSimCommands } from './sim-command.js';
 import { startCommand } from './start-command.js';
 import { registerSubscriptionsCommands } from './subscriptions-commands.js';
 import { validateCommand } from './validate-command.js';
+import { waitReadyCommand } from './wait-ready-command.js';
 
 const program = new Command('switchboard')
   .description('Event-broker automation appliance: events in, CloudEvents on NATS JetStream, functions run.')
@@ -47,6 +48,13 @@ program
   .option('--source-name <name>', 'source name the event is filed under on the bus', 'cli')
   .option('--json', 'print the result as JSON')
   .action((opts) => runCommand(() => sendCommand(opts)));
+
+program
+  .command('wait-ready')
+  .description('wait until the running appliance of this configuration is ready (/readyz answers 200); exit 2 if it is not in time')
+  .option(...configOption)
+  .option('--timeout <duration>', 'how long to wait', '60s')
+  .action((opts: { config?: string; timeout?: string }) => runCommand(() => waitReadyCommand(opts)));
 
 registerDlqCommands(program, configOption);
 registerFunctionsCommands(program, configOption);
