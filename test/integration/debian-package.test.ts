@@ -75,6 +75,7 @@ describe.skipIf(whyNot !== undefined)('the Debian package', () => {
     expect(steps['validate']).toBe('ok');
     expect(steps['posted']).toBe('202');
     expect(steps['invoked']).toBe('hello pkg-1 succeeded');
+    expect(steps['sandbox']).toBe('bubblewrap'); // as the unprivileged switchboard user, from user namespaces
     expect(steps['stopped']).toBe('left running as switchboard:');
     expect(steps['purged']).toBe('etc:gone state:gone user:gone command:gone');
   }, 180_000);
