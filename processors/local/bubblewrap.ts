@@ -32,11 +32,15 @@ export async function detectBubblewrap(logger: Logger): Promise<string | undefin
     logger.warn('bubblewrap (bwrap) is not installed: function workers run without a PID namespace. Install it: sudo apt-get install -y bubblewrap');
     return undefined;
   }
-  const works = await new Promise<boolean>((resolve) => {
-    execFile(bwrap, [...probeArgs, '/bin/true'], { timeout: 10_000 }, (error) => resolve(!error));
+  // bwrap's own words say which namespace or mount the system refused (a container, a
+  // systemd unit's hardening, a sysctl): the operator needs them to fix it.
+  const refusal = await new Promise<string | undefined>((resolve) => {
+    execFile(bwrap, [...probeArgs, '/bin/true'], { timeout: 10_000 }, (error, _stdout, stderr) =>
+      resolve(error ? String(stderr).trim() || error.message : undefined),
+    );
   });
-  if (!works) {
-    logger.warn({ bwrap }, 'bubblewrap cannot create namespaces here: function workers run without a PID namespace');
+  if (refusal !== undefined) {
+    logger.warn({ bwrap, bwrapSaid: refusal }, `bubblewrap cannot create namespaces here (${refusal}): function workers run without a PID namespace`);
     return undefined;
   }
   return bwrap;

@@ -4,6 +4,7 @@
 // 3 `subscriptions test`: the event is valid and no subscription matches it.
 
 import { Command } from 'commander';
+import { registerConsoleBannerCommand } from './console-banner-command.js';
 import { registerDlqCommands } from './dlq-commands.js';
 import { registerFunctionsCommands } from './functions-commands.js';
 import { registerInvocationsCommands } from './invocations-commands.js';
@@ -56,6 +57,7 @@ program
   .option('--timeout <duration>', 'how long to wait', '60s')
   .action((opts: { config?: string; timeout?: string }) => runCommand(() => waitReadyCommand(opts)));
 
+registerConsoleBannerCommand(program, configOption);
 registerDlqCommands(program, configOption);
 registerFunctionsCommands(program, configOption);
 registerInvocationsCommands(program, configOption);

@@ -4,6 +4,7 @@ import { formatProblem } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { checkAllFunctionSyntax } from '../runtime/check-syntax.js';
 import { reportError } from './run-command.js';
+import { notifyServiceManager } from './service-manager-notify.js';
 
 export async function startCommand(opts: { config?: string }): Promise<void> {
   let loaded;
@@ -32,6 +33,10 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
     reportError(err);
     process.exit(1);
   }
+  // Up means serving: the HTTP intake and the bus run. A source still connecting (a vCenter
+  // that is down) shows in /readyz, but must not make systemd fail and restart the whole
+  // appliance.
+  void notifyServiceManager({ ready: true, status: `running: ${config.sources.length} sources, ${config.subscriptions.length} subscriptions` }, logger);
   // The last line of defence for "a broken source or function never takes the appliance
   // down": a stray rejection is logged and the appliance carries on (JetStream redelivers
   // whatever was in flight); a synchronous throw leaves unknown state, so log and exit for
@@ -46,6 +51,7 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
+    void notifyServiceManager({ stopping: true }, logger);
     // Bound the whole drain: the invocations' grace plus time to close the bus and server.
     setTimeout(() => {
       logger.error('drain did not finish in time; exiting');

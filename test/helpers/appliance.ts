@@ -101,12 +101,12 @@ export interface RunningAppliance {
   interruptGroup(): Promise<number | null>;
 }
 
-export async function startAppliance(fixture: ApplianceFixture): Promise<RunningAppliance> {
+export async function startAppliance(fixture: ApplianceFixture, options: { env?: Record<string, string> } = {}): Promise<RunningAppliance> {
   const child = spawn(process.execPath, [cliPath, 'start', '--config', fixture.configFile], {
     cwd: fixture.dir,
     detached: true, // its own process group, so killGroup reaches nats-server too
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, APPLIANCE_CANARY: 'appliance-secret' },
+    env: { ...process.env, APPLIANCE_CANARY: 'appliance-secret', ...options.env },
   });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
