@@ -25,6 +25,8 @@ export const errorCodes = {
   SB_APPLIANCE_NOT_RUNNING: 'A command needs a running appliance and none answers.',
   SB_DLQ_ENTRY_NOT_FOUND: 'No dead-lettered event has the given id.',
   SB_INVOCATION_NOT_FOUND: 'No invocation record has the given id.',
+  SB_OVF_ENVIRONMENT_INVALID: 'The OVF environment document cannot be read or is not a well-formed OVF environment.',
+  SB_OVF_APPLY_FAILED: 'Applying the OVF properties could not write or remove one of its files.',
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -137,6 +139,15 @@ export class DeadLetterNotFoundError extends SwitchboardError {
 }
 export class InvocationNotFoundError extends SwitchboardError {
   readonly code = 'SB_INVOCATION_NOT_FOUND';
+}
+
+/** `switchboard ovf apply`: the environment document (ovf-env.xml) is unreadable or malformed. */
+export class OvfEnvironmentError extends SwitchboardError {
+  readonly code = 'SB_OVF_ENVIRONMENT_INVALID';
+}
+/** `switchboard ovf apply`: a file it manages could not be written or removed. */
+export class OvfApplyError extends SwitchboardError {
+  readonly code = 'SB_OVF_APPLY_FAILED';
 }
 
 export function isSwitchboardError(e: unknown): e is SwitchboardError {

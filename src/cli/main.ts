@@ -8,6 +8,7 @@ import { registerConsoleBannerCommand } from './console-banner-command.js';
 import { registerDlqCommands } from './dlq-commands.js';
 import { registerFunctionsCommands } from './functions-commands.js';
 import { registerInvocationsCommands } from './invocations-commands.js';
+import { registerOvfCommands } from './ovf-command.js';
 import { runCommand } from './run-command.js';
 import { sendCommand } from './send-command.js';
 import { registerSimCommands } from './sim-command.js';
@@ -61,6 +62,7 @@ registerConsoleBannerCommand(program, configOption);
 registerDlqCommands(program, configOption);
 registerFunctionsCommands(program, configOption);
 registerInvocationsCommands(program, configOption);
+registerOvfCommands(program);
 registerSubscriptionsCommands(program, configOption);
 registerSimCommands(program);
 
