@@ -98,6 +98,7 @@ export async function startAppliance(
       sandbox: config.functions.sandbox,
       protectedPaths: protectedPaths(config),
       prestartedWorkers: config.functions.prestartedWorkers,
+      loadTimeoutMs: config.functions.loadTimeoutMs,
       defaultMemoryMb: config.functions.defaultMemoryMb,
     });
     cleanups.push(() => processor.close(0));

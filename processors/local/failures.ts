@@ -59,10 +59,15 @@ export function functionFailed(name: string, thrown: WireError): CallResult {
 }
 
 export function timedOut(name: string, timeoutMs: number, whileLoading: boolean): CallResult {
-  const what = whileLoading ? 'did not finish loading within' : 'ran past';
+  if (whileLoading) {
+    return failure(
+      'SB_FUNCTION_TIMEOUT',
+      `function ${name} did not finish loading (worker start, module, init()) within functions.loadTimeout, ${formatDuration(timeoutMs)}, and was killed; make its module load faster or raise functions.loadTimeout`,
+    );
+  }
   return failure(
     'SB_FUNCTION_TIMEOUT',
-    `function ${name} ${what} its ${formatDuration(timeoutMs)} timeout and was killed; make it faster or raise \`timeout\` in its manifest or subscription`,
+    `function ${name} ran past its ${formatDuration(timeoutMs)} timeout and was killed; make it faster or raise \`timeout\` in its manifest or subscription`,
   );
 }
 

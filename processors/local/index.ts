@@ -49,6 +49,11 @@ export interface LocalProcessorOptions {
    * not a process start (spare-workers.ts); 0 turns them off. Default 1.
    */
   readonly prestartedWorkers?: number;
+  /**
+   * How long a worker may take to start and load its function (functions.loadTimeout): a
+   * cold start is not the function's run, and a slow machine must not fail every event.
+   */
+  readonly loadTimeoutMs?: number;
   /** The heap limit of pre-started workers: functions.memory (others fork their own). */
   readonly defaultMemoryMb?: number;
   /** Finds a working bwrap (a seam for tests: one that finds none). */
@@ -62,6 +67,7 @@ export function defaults() {
     maxLogLineLength: DEFAULT_MAX_LOG_LINE_LENGTH,
     sandbox: 'required' as 'required' | 'best-effort',
     prestartedWorkers: 1,
+    loadTimeoutMs: 60_000,
     defaultMemoryMb: 256,
     protectedPaths: [] as readonly string[],
     detectBubblewrap,
@@ -105,6 +111,7 @@ export function createLocalProcessor(options: LocalProcessorOptions): LocalProce
     tmpRoot: settings.tmpRoot,
     logger: settings.logger,
     maxLogLineLength: settings.maxLogLineLength,
+    loadTimeoutMs: settings.loadTimeoutMs,
     jail: once(async () => workerJail(await bubblewrap(), host, hidden)),
     loadable: modules.loadable,
   };

@@ -27,6 +27,8 @@ export interface WorkerSettings {
   readonly tmpRoot: string;
   readonly logger: Logger;
   readonly maxLogLineLength: number;
+  /** Starting and loading a worker (functions.loadTimeout); the invocation's timeout starts at the call. */
+  readonly loadTimeoutMs: number;
   /** The bubblewrap sandbox to run workers in (fork-worker.ts), or undefined to fork them directly. */
   readonly jail: () => Promise<WorkerJail | undefined>;
   /** Pre-started generic workers to adopt the function instead of forking (spare-workers.ts). */
@@ -217,15 +219,16 @@ export class FunctionWorker {
   }
 
   async #ready(invocation: Invocation | undefined): Promise<CallResult> {
-    const { name, entry, manifest } = this.definition;
+    const { name, entry } = this.definition;
     if (this.#gone) return failures.failure('SB_FUNCTION_CRASHED', `function ${name}'s worker exited before the invocation started`);
     if (!this.#child) {
       const problem = await this.#start();
       if (problem) return problem;
     }
     if (!this.#loaded) {
-      // Loading counts against the invocation's timeout; a pre-start against the function's.
-      return this.#load(invocation, invocation?.timeoutMs ?? manifest.timeoutMs, { type: 'load', entry: this.#moduleFile ?? entry, functionName: name });
+      // Its own limit, not the invocation's timeout: on a slow or busy machine a cold start can
+      // outlast a short timeout, and every retry would start cold again and fail the same way.
+      return this.#load(invocation, this.#settings.loadTimeoutMs, { type: 'load', entry: this.#moduleFile ?? entry, functionName: name });
     }
     return { ok: true, value: undefined };
   }

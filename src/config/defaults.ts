@@ -16,7 +16,7 @@ export const configDefaults = {
     },
   },
   http: { listen: '0.0.0.0:8080' },
-  functions: { dir: './functions', timeout: '60s', memory: 256, maxWorkers: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required' as 'required' | 'best-effort', watch: true, prestartedWorkers: 1 },
+  functions: { dir: './functions', timeout: '60s', loadTimeout: '60s', memory: 256, maxWorkers: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required' as 'required' | 'best-effort', watch: true, prestartedWorkers: 1 },
   log: { level: 'info' },
   shutdownTimeout: '30s',
 } as const;

@@ -21,7 +21,7 @@ export interface WrittenConfig {
     retention?: { events?: WrittenRetention; deadLetter?: WrittenRetention; invocations?: WrittenRetention };
   };
   http?: { listen?: string; operatorToken?: string };
-  functions?: { dir?: string; timeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string; sandbox?: 'required' | 'best-effort'; watch?: boolean; prestartedWorkers?: number };
+  functions?: { dir?: string; timeout?: string; loadTimeout?: string; memory?: number; maxWorkers?: number; maxChainDepth?: number; secretsDir?: string; sandbox?: 'required' | 'best-effort'; watch?: boolean; prestartedWorkers?: number };
   log?: { level?: LogConfig['level'] };
   shutdownTimeout?: string;
   sources?: SourceConfig[];
@@ -102,6 +102,7 @@ export function resolveConfig(yaml: YamlFile, written: WrittenConfig, baseDir: s
     functions: {
       dir: isAbsolute(dir) ? dir : resolve(baseDir, dir),
       defaultTimeoutMs,
+      loadTimeoutMs: parseDuration(written.functions?.loadTimeout ?? f.loadTimeout),
       defaultMemoryMb: written.functions?.memory ?? f.memory,
       maxWorkersPerFunction: written.functions?.maxWorkers ?? f.maxWorkers,
       maxChainDepth: written.functions?.maxChainDepth ?? f.maxChainDepth,

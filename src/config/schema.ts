@@ -104,6 +104,7 @@ export function buildConfigSchema(types: Record<string, SourceType<never>> = sou
       functions: object('The functions folder and limits of the functions in it.', {
         dir: { type: 'string', minLength: 1, default: f.dir, description: 'Folder of functions; relative to this file.' },
         timeout: ref('duration', { default: f.timeout, description: `Default time an invocation may run, at most ${maxFunctionTimeout}.` }),
+        loadTimeout: ref('duration', { default: f.loadTimeout, description: `How long a function's worker may take to start and load its module (a cold start), apart from the invocation's timeout, which starts when the function is called. At most ${maxFunctionTimeout}. A slow or busy machine needs more than a fast one.` }),
         memory: { type: 'integer', minimum: 32, maximum: 16384, default: f.memory, description: 'Default memory limit of a function worker, in MB.' },
         maxWorkers: { type: 'integer', minimum: 1, maximum: 256, default: f.maxWorkers, description: 'Warm worker processes kept per function at most.' },
         secretsDir: {

@@ -62,6 +62,8 @@ export interface FunctionsConfig {
   readonly defaultTimeoutMs: number;
   readonly defaultMemoryMb: number;
   /** Warm workers kept per function at most. */
+  /** A worker's start and module load (a cold start), apart from the invocation timeout. */
+  readonly loadTimeoutMs: number;
   readonly maxWorkersPerFunction: number;
   /** Events returned by functions: how deep a chain may go before it is dead-lettered. */
   readonly maxChainDepth: number;

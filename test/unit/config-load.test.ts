@@ -43,7 +43,7 @@ describe('loadSwitchboard', () => {
       duplicateWindowMs: 120_000, replicas: 1, ackWaitMs: 30_000,
     });
     expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
-    expect(config.functions).toEqual({ dir: join(tree.dir, 'functions'), defaultTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required', watch: true, prestartedWorkers: 1 });
+    expect(config.functions).toEqual({ dir: join(tree.dir, 'functions'), defaultTimeoutMs: 60_000, loadTimeoutMs: 60_000, defaultMemoryMb: 256, maxWorkersPerFunction: 4, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required', watch: true, prestartedWorkers: 1 });
     expect(config.log).toEqual({ level: 'info' });
     expect(config.shutdownTimeoutMs).toBe(30_000);
     expect(config.sources).toEqual([]);
@@ -63,7 +63,7 @@ describe('loadSwitchboard', () => {
         '  ackWait: 2s',
         '  retention: { events: { maxAge: 1d, maxBytes: 10MB, maxMessages: 1000 } }',
         'http: { listen: "[::]:9090" }',
-        'functions: { dir: fns, timeout: 15m, memory: 512, maxWorkers: 2 }',
+        'functions: { dir: fns, timeout: 15m, loadTimeout: 2m, memory: 512, maxWorkers: 2 }',
         'log: { level: debug }',
         'shutdownTimeout: 500ms',
         '',
@@ -73,7 +73,7 @@ describe('loadSwitchboard', () => {
     expect(config.bus).toMatchObject({ embedded: false, servers: ['nats://h1:4222', 'tls://h2:4222'], dataDir: join(tree.dir, 'state'), duplicateWindowMs: 600_000, ackWaitMs: 2_000 });
     expect(config.bus.events).toEqual({ maxAgeMs: 86_400_000, maxBytes: 10_000_000, maxMessages: 1000 });
     expect(config.http).toEqual({ host: '::', port: 9090 });
-    expect(config.functions).toEqual({ dir: join(tree.dir, 'fns'), defaultTimeoutMs: 900_000, defaultMemoryMb: 512, maxWorkersPerFunction: 2, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required', watch: true, prestartedWorkers: 1 });
+    expect(config.functions).toEqual({ dir: join(tree.dir, 'fns'), defaultTimeoutMs: 900_000, loadTimeoutMs: 120_000, defaultMemoryMb: 512, maxWorkersPerFunction: 2, maxChainDepth: 8, secretsDir: '/etc/switchboard/secrets', sandbox: 'required', watch: true, prestartedWorkers: 1 });
     expect(config.log.level).toBe('debug');
     expect(config.shutdownTimeoutMs).toBe(500);
   });
