@@ -16,6 +16,7 @@ export const errorCodes = {
   SB_BUS_SERVER_MISSING: 'bus.url is "embedded" but nats-server is not on PATH.',
   SB_BUS_SERVER_FAILED: 'The embedded nats-server exited or did not become ready.',
   SB_BUS_UNAVAILABLE: 'The NATS bus cannot be reached or did not acknowledge a publish.',
+  SB_BUS_STORAGE_INSUFFICIENT: "JetStream cannot reserve a stream's maxBytes on its store's disk.",
   SB_EVENT_INVALID: 'An incoming event is not a valid CloudEvent.',
   SB_EVENT_MALFORMED: 'An incoming request body cannot be parsed.',
   SB_EVENT_TOO_LARGE: 'An incoming request body is larger than the source allows.',
@@ -115,6 +116,10 @@ export class BusServerFailedError extends SwitchboardError {
 }
 export class BusUnavailableError extends SwitchboardError {
   readonly code = 'SB_BUS_UNAVAILABLE';
+}
+/** nats-server refused a stream: its maxBytes is more than JetStream may reserve on the store's disk. */
+export class BusStorageInsufficientError extends SwitchboardError {
+  readonly code = 'SB_BUS_STORAGE_INSUFFICIENT';
 }
 export class InvalidEventError extends SwitchboardError {
   readonly code = 'SB_EVENT_INVALID';

@@ -21,6 +21,8 @@ export interface StreamSpec {
   /** When a limit is reached: drop the oldest, or refuse the new publish. */
   readonly discard: 'old' | 'new';
   readonly description?: string;
+  /** The configuration key of its limits, for messages to the operator (bus.retention.events). */
+  readonly limitsKey?: string;
 }
 
 export interface ConsumerSpec {

@@ -24,7 +24,7 @@ import { Kvm } from '@nats-io/kv';
 import type { Logger } from 'pino';
 import { useCoalescingTransport } from './coalescing-transport.js';
 import { AckedPublisher } from './acked-publisher.js';
-import { BusUnavailableError, EventTooLargeError } from '../errors.js';
+import { BusStorageInsufficientError, BusUnavailableError, EventTooLargeError } from '../errors.js';
 import type {
   Bus,
   ConsumerHandle,
@@ -150,14 +150,18 @@ class NatsBus implements Bus {
       () => true,
       (err: unknown) => (isNotFound(err) ? false : Promise.reject(err)),
     );
-    if (exists) await this.jsm.streams.update(spec.name, config);
-    else {
-      await this.jsm.streams.add({
-        name: spec.name,
-        ...config,
-        storage: StorageType.File,
-        retention: spec.retention === 'interest' ? RetentionPolicy.Interest : RetentionPolicy.Limits,
-      });
+    try {
+      if (exists) await this.jsm.streams.update(spec.name, config);
+      else {
+        await this.jsm.streams.add({
+          name: spec.name,
+          ...config,
+          storage: StorageType.File,
+          retention: spec.retention === 'interest' ? RetentionPolicy.Interest : RetentionPolicy.Limits,
+        });
+      }
+    } catch (err) {
+      throw storageRefusal(err, spec) ?? err;
     }
   }
 
@@ -371,3 +375,19 @@ function resumeSequence(info: ConsumerInfo): number | undefined {
   if (info.num_ack_pending === 0 && info.num_redelivered === 0) return info.delivered.stream_seq + 1;
   return info.ack_floor.consumer_seq > 0 ? info.ack_floor.stream_seq + 1 : undefined;
 }
+
+/**
+ * nats-server reserves each file stream's maxBytes out of what JetStream may use of the
+ * store's disk (75% of the free space unless configured) and refuses a stream that does not
+ * fit with a bare "insufficient storage resources available" (API error 10047; 10023 for
+ * "insufficient resources"). Said so that an operator can act on it.
+ */
+function storageRefusal(err: unknown, spec: StreamSpec): BusStorageInsufficientError | undefined {
+  if (!(err instanceof JetStreamApiError) || (err.code !== 10047 && err.code !== 10023)) return undefined;
+  const size = spec.maxBytes < 0 ? 'unlimited' : `${(spec.maxBytes / 2 ** 20).toFixed(0)} MiB`;
+  return new BusStorageInsufficientError(
+    `the bus refused stream ${spec.name} (maxBytes ${size}): "${err.message}". JetStream reserves every stream's maxBytes on the disk of its store (bus.dataDir with the embedded bus) and may use only part of the free space there. Free space on that disk, give it a larger disk, or lower ${spec.limitsKey ?? 'the stream\'s'} maxBytes (and the other streams' under bus.retention)`,
+    { cause: err },
+  );
+}
+

@@ -13,12 +13,13 @@ export interface TestNatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<TestNatsServer> {
+/** `maxFileStore`: JetStream's file storage limit in bytes (a small disk, as far as it knows). */
+export async function startNatsServer(options: { maxFileStore?: number } = {}): Promise<TestNatsServer> {
   const dir = await mkdtemp(join(tmpdir(), 'sb-nats-'));
   const conf = join(dir, 'nats.conf');
   await writeFile(
     conf,
-    JSON.stringify({ listen: '127.0.0.1:-1', ports_file_dir: dir, jetstream: { store_dir: join(dir, 'js') } }),
+    JSON.stringify({ listen: '127.0.0.1:-1', ports_file_dir: dir, jetstream: { store_dir: join(dir, 'js'), ...(options.maxFileStore ? { max_file_store: options.maxFileStore } : {}) } }),
   );
   const child: ChildProcess = spawn('nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
