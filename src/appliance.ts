@@ -33,6 +33,8 @@ export interface Appliance {
   /** Where the HTTP listener ended up (port 0 in tests picks a free one). */
   readonly http: { host: string; port: number };
   readonly bus: Bus;
+  /** What /readyz answers: the bus, the router, each source, hot reload. */
+  readiness(): ReadinessCheck[];
   /** Drain: stop intake, let invocations finish or hand them back, close the bus. */
   stop(): Promise<void>;
 }
@@ -124,11 +126,8 @@ export async function startAppliance(
     if (config.http.operatorToken === undefined) {
       logger.warn({ http: `${config.http.host}:${config.http.port}` }, 'http.operatorToken is not set: the operator endpoints (the records of what functions did and said, the function list, the metrics) answer anyone who can reach this port, functions with network included');
     }
-    registerOperatorEndpoints(http, {
-      registry: metrics.registry,
-      readiness: () => [...readiness(bus, router, running.list), ...(reloader ? [reloader.health()] : [])],
-      guard,
-    });
+    const checks = () => [...readiness(bus, router, running.list), ...(reloader ? [reloader.health()] : [])];
+    registerOperatorEndpoints(http, { registry: metrics.registry, readiness: checks, guard });
     const operatorRoutes = guardedRoutes(http, guard);
     registerFunctionsEndpoint(operatorRoutes, { functions: catalog.sources(), subscriptions: () => router.subscriptions(), processor });
     registerInvocationEndpoints(operatorRoutes, { bus });
@@ -145,6 +144,7 @@ export async function startAppliance(
     return {
       http: address,
       bus,
+      readiness: checks,
       async stop() {
         stopping = true;
         const grace = config.shutdownTimeoutMs;

@@ -1,14 +1,12 @@
 // `switchboard console-banner`: the console's login banner (agetty's issue file) from the
-// running appliance's state. switchboard-console.timer runs it every 30 s with
-// --write /run/switchboard-console/issue (the image's /etc/issue links there), then
-// `agetty --reload` so a waiting login prompt redraws when the text changed.
+// running appliance's state, asked over /readyz. The running appliance keeps the image's
+// banner current itself (src/console/banner-writer.ts); this command is for a look by hand
+// and for switchboard.service's ExecStopPost, which writes what a crashed appliance cannot.
 
-import { randomBytes } from 'node:crypto';
-import { chmod, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { gatherBannerInputs, defaultOvfStatusFile } from '../console/banner-inputs.js';
 import { renderBanner } from '../console/banner.js';
+import { writeAtomically } from '../console/write-atomically.js';
 import { runCommand } from './run-command.js';
 
 export interface ConsoleBannerOptions {
@@ -38,17 +36,4 @@ export async function consoleBannerCommand(opts: ConsoleBannerOptions): Promise<
     return;
   }
   await writeAtomically(opts.write, text);
-}
-
-/** agetty may read the file at any moment: it sees the old banner or the new one, never half. */
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const partial = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}`);
-  try {
-    await writeFile(partial, text, { flag: 'wx', mode: 0o644 });
-    await chmod(partial, 0o644); // whatever the umask: agetty runs as root, but `cat` need not
-    await rename(partial, file);
-  } catch (err) {
-    await rm(partial, { force: true });
-    throw err;
-  }
 }

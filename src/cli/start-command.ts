@@ -1,5 +1,6 @@
 import { startAppliance } from '../appliance.js';
 import { loadSwitchboard } from '../config/load.js';
+import { consoleIssueVariable, startConsoleBannerWriter, type ConsoleBannerWriter } from '../console/banner-writer.js';
 import { formatProblem } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { checkAllFunctionSyntax } from '../runtime/check-syntax.js';
@@ -37,6 +38,12 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
   // that is down) shows in /readyz, but must not make systemd fail and restart the whole
   // appliance.
   void notifyServiceManager({ ready: true, status: `running: ${config.sources.length} sources, ${config.subscriptions.length} subscriptions` }, logger);
+  const running = appliance;
+  const issueFile = process.env[consoleIssueVariable];
+  const banner: ConsoleBannerWriter | undefined = issueFile
+    ? startConsoleBannerWriter({ file: issueFile, http: { host: config.http.host, port: running.http.port }, readiness: () => running.readiness(), logger })
+    : undefined;
+  void banner?.refresh();
   // The last line of defence for "a broken source or function never takes the appliance
   // down": a stray rejection is logged and the appliance carries on (JetStream redelivers
   // whatever was in flight); a synchronous throw leaves unknown state, so log and exit for
@@ -58,7 +65,10 @@ export async function startCommand(opts: { config?: string }): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeoutMs + 15_000).unref();
     appliance.stop().then(
-      () => process.exit(0),
+      async () => {
+        await banner?.stop();
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, 'drain failed');
         process.exit(1);
