@@ -7,6 +7,8 @@
 // temp dir, and nothing else: no --allow-child-process, no --allow-worker, no --allow-addons.
 // Network is not covered by Node 20's model, so outbound calls work (functions need them).
 
+import { posix } from 'node:path';
+
 export interface SandboxPaths {
   /** The compiled worker-main.js: the only appliance file the child may read. */
   readonly workerMain: string;
@@ -48,8 +50,27 @@ function grant(flag: string, path: string): string {
   return `${flag}=${path}`;
 }
 
+/**
+ * The package.json files Node's ESM loader reads to learn a module's format: one in each
+ * folder from the module's up to /. Node 20.19 (Debian 13's) throws ERR_ACCESS_DENIED when
+ * one is not readable, instead of going on to the next (seen for the worker bootstrap's own
+ * /opt/switchboard/dist/processors/local/package.json in the image); granting them gives no
+ * access to anything but package metadata, and most of them do not exist.
+ */
+export function packageScopeFiles(paths: readonly string[]): string[] {
+  const files = new Set<string>();
+  for (const path of paths) {
+    for (let dir = path; ; dir = posix.dirname(dir)) {
+      files.add(posix.join(dir, 'package.json'));
+      if (dir === posix.dirname(dir)) break;
+    }
+  }
+  return [...files];
+}
+
 export function buildExecArgv(paths: SandboxPaths, limits: SandboxLimits, features: SandboxFeatures = {}): string[] {
   const readable = new Set([paths.workerMain, ...paths.readablePaths, paths.tempDir]);
+  for (const file of packageScopeFiles([paths.workerMain, ...paths.readablePaths])) readable.add(file);
   return [
     '--experimental-permission',
     ...[...readable].map((p) => grant('--allow-fs-read', p)),
