@@ -31,4 +31,7 @@ export const subscriptionDefaults = {
 /** A function may not run longer than this, whatever its manifest or subscription says. */
 export const maxFunctionTimeout = '15m';
 
+/** http.operatorToken's shortest length: the schema refuses a shorter one, and so does the OVF property that sets it. */
+export const minOperatorTokenLength = 16;
+
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;

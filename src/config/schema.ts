@@ -4,7 +4,7 @@
 
 import { sourceTypes } from '../../sources/registry.js';
 import type { SourceType } from '../../sources/source.js';
-import { configDefaults, logLevels, maxFunctionTimeout } from './defaults.js';
+import { configDefaults, logLevels, maxFunctionTimeout, minOperatorTokenLength } from './defaults.js';
 import { sharedDefs, type JsonSchema } from './schema-defs.js';
 
 export const configSchemaId = 'urn:switchboard:schema:switchboard-v1';
@@ -97,7 +97,7 @@ export function buildConfigSchema(types: Record<string, SourceType<never>> = sou
       http: object('The HTTP listener (webhook sources, /healthz, /readyz, /metrics).', {
         listen: ref('listen', { default: configDefaults.http.listen }),
         operatorToken: {
-          type: 'string', minLength: 16,
+          type: 'string', minLength: minOperatorTokenLength,
           description: 'Bearer token required by /invocations, /functions and /metrics (what functions did and said). Unset, they answer anyone who can reach the port. Write it as ${file:/etc/switchboard/secrets/operator-token}.',
         },
       }),

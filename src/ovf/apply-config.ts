@@ -1,5 +1,5 @@
 // The appliance's own part of the OVF properties: its configuration (edit-config.ts) and the
-// two secret files it references. The edited configuration is checked by the appliance's own
+// secret files it references. The edited configuration is checked by the appliance's own
 // loader before it replaces the old one, and only if the edit adds no problem of its own is
 // it renamed into place — an operator's file the appliance can start with is never swapped
 // for one it cannot.
@@ -8,9 +8,8 @@ import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { readConfig } from '../config/load.js';
-import { editApplianceConfig, vcenterSecretFile, webhookSecretFile } from './edit-config.js';
+import { editApplianceConfig, operatorTokenSecretFile, vcenterSecretFile, webhookSecretFile, type ConfigSettings } from './edit-config.js';
 import { configKey, problemFor, type OvfProblem } from './ovf-problem.js';
-import type { OvfSettings } from './settings.js';
 import type { Owner, TargetRoot } from './target-files.js';
 
 export const applianceConfigFile = '/etc/switchboard/switchboard.yaml';
@@ -23,15 +22,14 @@ export interface ConfigOutcome {
   readonly problems: OvfProblem[];
 }
 
-type ConfigSettings = Pick<OvfSettings, 'vcenter' | 'webhookAuth' | 'debug'>;
-
 export async function applyApplianceConfig(settings: ConfigSettings, target: TargetRoot, env: NodeJS.ProcessEnv): Promise<ConfigOutcome> {
   const changed: string[] = [];
   const problems: OvfProblem[] = [];
-  if (settings.vcenter === undefined && settings.webhookAuth === undefined && settings.debug === undefined) return { changed, problems };
+  const { vcenter, webhookAuth, operatorToken, debug } = settings;
+  if (vcenter === undefined && webhookAuth === undefined && operatorToken === undefined && debug === undefined) return { changed, problems };
   const text = await target.read(applianceConfigFile);
   if (text === undefined) {
-    problems.push(problemFor(configKey, `${applianceConfigFile} does not exist: the vCenter, webhook and debug properties were not applied (reinstall the switchboard package to get it back)`));
+    problems.push(problemFor(configKey, `${applianceConfigFile} does not exist: the vCenter, webhook, operator token and debug properties were not applied (reinstall the switchboard package to get it back)`));
     return { changed, problems };
   }
   const edit = editApplianceConfig(text, settings);
@@ -45,6 +43,7 @@ export async function applyApplianceConfig(settings: ConfigSettings, target: Tar
   const secrets = [
     { path: vcenterSecretFile, value: settings.vcenter === undefined ? undefined : (settings.vcenter?.password ?? null) },
     { path: webhookSecretFile, value: settings.webhookAuth === undefined ? undefined : (settings.webhookAuth?.password ?? null) },
+    { path: operatorTokenSecretFile, value: settings.operatorToken },
   ];
   for (const secret of secrets) {
     if (typeof secret.value !== 'string') continue;

@@ -19,6 +19,7 @@ export const keptWhenBad: Readonly<Record<string, string>> = {
   'guestinfo.ntp': 'the NTP servers stay as they are',
   'guestinfo.root_password': 'the root password stays as it is',
   'guestinfo.enable_ssh': 'SSH stays as it is',
+  'guestinfo.operator_token': 'the operator token stays as it is',
   'guestinfo.vcenter_url': 'the vcenter source stays as it is',
   'guestinfo.vcenter_username': 'the vcenter source stays as it is',
   'guestinfo.vcenter_password': 'the vcenter source stays as it is',
@@ -51,8 +52,10 @@ class CheckedValues {
     const property = ovfProperty(key);
     if (property?.kind !== kind) throw new Error(`${key} is not a ${kind} property`);
     const given = this.environment.get(key);
-    // Passwords are taken exactly as typed; other values lose the spaces a paste brings along.
-    const text = given === undefined ? '' : property.kind === 'secret' ? given : given.trim();
+    // Passwords and tokens are taken exactly as typed; other values lose the spaces a paste
+    // brings along. (A token of spaces is then a bad value, kept out, not a blank one that
+    // would open the operator endpoints.)
+    const text = given === undefined ? '' : property.kind === 'secret' || property.kind === 'token' ? given : given.trim();
     const value = text === '' ? property.defaultValue : text;
     if (value === '') return undefined;
     const checked = valueChecks[kind](value);
@@ -81,6 +84,7 @@ export function checkOvfValues(environment: ReadonlyMap<string, string>): { sett
     syslog: orKeep(values.get('guestinfo.syslog_target', 'syslog-target'), null),
     rootPassword: orKeep(values.get('guestinfo.root_password', 'secret'), null),
     ssh: orKeep(values.get('guestinfo.enable_ssh', 'boolean'), false),
+    operatorToken: orKeep(values.get('guestinfo.operator_token', 'token'), null),
     vcenter: vcenterOf(values),
     webhookAuth: webhookAuthOf(values),
     debug: orKeep(values.get('guestinfo.debug', 'boolean'), false),

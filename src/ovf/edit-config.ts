@@ -1,10 +1,11 @@
 // The appliance configuration, edited in place with the yaml Document API so the operator's
-// own keys, sources and comments survive. The OVF properties own exactly three things:
+// own keys, sources and comments survive. The OVF properties own exactly four things:
 //   - the source named `vcenter` (its type, url, username, password, insecureTLS; other keys
 //     an operator adds to it stay);
 //   - the `auth` of the source named `webhook`;
+//   - `http.operatorToken`;
 //   - `log.level`, as far as debug goes.
-// A source or auth is only removed when it is the OVF's own — recognised by its password
+// A source, auth or token is only removed when it is the OVF's own — recognised by its
 // reference to the OVF secret file — so an operator's hand-written one is never deleted. Pure.
 
 import { isMap, isScalar, isSeq, parseDocument, type Document, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
@@ -13,14 +14,17 @@ import type { OvfSettings } from './settings.js';
 
 export const vcenterSecretFile = '/etc/switchboard/secrets/ovf-vcenter-password';
 export const webhookSecretFile = '/etc/switchboard/secrets/ovf-webhook-password';
+export const operatorTokenSecretFile = '/etc/switchboard/secrets/ovf-operator-token';
 const vcenterPasswordRef = `\${file:${vcenterSecretFile}}`;
 const webhookPasswordRef = `\${file:${webhookSecretFile}}`;
+const operatorTokenRef = `\${file:${operatorTokenSecretFile}}`;
 
 const vcenterMark = ' From the OVF properties guestinfo.vcenter_*: rewritten at every boot (clear the URL in vSphere to remove it).';
 const webhookAuthMark = ' From the OVF properties guestinfo.webhook_username and _password: rewritten at every boot.';
+const operatorTokenMark = ' From the OVF property guestinfo.operator_token: rewritten at every boot (clear it in vSphere to remove it).';
 const debugMark = ' from the OVF property guestinfo.debug: rewritten at every boot';
 
-export type ConfigSettings = Pick<OvfSettings, 'vcenter' | 'webhookAuth' | 'debug'>;
+export type ConfigSettings = Pick<OvfSettings, 'vcenter' | 'webhookAuth' | 'operatorToken' | 'debug'>;
 
 export type ConfigEdit =
   | { readonly ok: true; readonly text: string; readonly changed: boolean; readonly problems: OvfProblem[] }
@@ -38,6 +42,7 @@ export function editApplianceConfig(text: string, settings: ConfigSettings): Con
   const problems: OvfProblem[] = [];
   if (settings.vcenter !== undefined) editVcenterSource(doc, settings.vcenter, problems);
   if (settings.webhookAuth !== undefined) editWebhookAuth(doc, settings.webhookAuth, problems);
+  if (settings.operatorToken !== undefined) editOperatorToken(doc, settings.operatorToken !== null, problems);
   if (settings.debug !== undefined) editLogLevel(doc, settings.debug);
   const after = doc.toString();
   return after === before ? { ok: true, text, changed: false, problems } : { ok: true, text: after, changed: true, problems };
@@ -106,6 +111,33 @@ function editWebhookAuth(doc: Document, auth: NonNullable<ConfigSettings['webhoo
   const pair = webhook.items.find((p) => keyOf(p) === 'auth')!;
   if (!isScalar(pair.key)) pair.key = doc.createNode(pair.key);
   (pair.key as Scalar).commentBefore = webhookAuthMark;
+}
+
+/** `wanted`: the token is set (its value goes to the secret file, never into this file). */
+function editOperatorToken(doc: Document, wanted: boolean, problems: OvfProblem[]): void {
+  const http = doc.get('http', true);
+  if (!wanted) {
+    if (!isMap(http) || http.get('operatorToken') !== operatorTokenRef) return;
+    http.delete('operatorToken');
+    // An `http:` the OVF made for its token alone goes with it.
+    if (http.items.length === 0) doc.delete('http');
+    return;
+  }
+  let map: YAMLMap;
+  if (isMap(http)) map = http;
+  else if (http === undefined || (isScalar(http) && http.value === null)) {
+    map = doc.createNode({}) as YAMLMap;
+    doc.set('http', map);
+  } else {
+    problems.push(problemFor('guestinfo.operator_token', '`http:` in the configuration is not a map: the operator token was not set'));
+    return;
+  }
+  setIfDifferent(map, 'operatorToken', operatorTokenRef);
+  // A flow map (`http: { listen: … }`) would put the comment inside the braces.
+  map.flow = false;
+  const pair = map.items.find((p) => keyOf(p) === 'operatorToken')!;
+  if (!isScalar(pair.key)) pair.key = doc.createNode(pair.key);
+  (pair.key as Scalar).commentBefore = operatorTokenMark;
 }
 
 function editLogLevel(doc: Document, debug: boolean): void {

@@ -16,6 +16,7 @@ export type OvfValueKind =
   | 'syslog-target' // udp://host:port, tcp://host:port or host[:port] (UDP 514)
   | 'text' // anything (user names)
   | 'secret' // anything, never logged or echoed
+  | 'token' // a Bearer token: at least 16 printable ASCII characters, no spaces; never logged or echoed
   | 'boolean'; // True / False, as vSphere writes them
 
 export interface OvfProperty {
@@ -50,6 +51,7 @@ export const ovfProperties: readonly OvfProperty[] = [
   { key: 'guestinfo.ntp', type: 'string', kind: 'host-list', category: network, label: 'NTP servers', description: 'NTP servers, separated by commas. Blank: those DHCP offers, else Debian\'s pool.', defaultValue: '' },
   { key: 'guestinfo.root_password', type: 'string', kind: 'secret', category: access, label: 'Root password', description: 'Password of root on the console (and over SSH when enabled). Blank: root login is locked.', defaultValue: '', password: true },
   { key: 'guestinfo.enable_ssh', type: 'boolean', kind: 'boolean', category: access, label: 'Enable SSH', description: 'Start the SSH server (root may log in with the password above).', defaultValue: 'False' },
+  { key: 'guestinfo.operator_token', type: 'string', kind: 'token', category: access, label: 'Operator token', description: 'The Bearer token that /invocations, /functions and /metrics require (at least 16 characters, no spaces; stored in /etc/switchboard/secrets, mode 0600). Blank: those endpoints answer anyone who can reach port 8080.', defaultValue: '', password: true },
   { key: 'guestinfo.vcenter_url', type: 'string', kind: 'https-url', category: vcenter, label: 'vCenter URL', description: 'https://vcenter.example.com: the appliance streams its events (a source named vcenter). Blank: no vCenter source.', defaultValue: '' },
   { key: 'guestinfo.vcenter_username', type: 'string', kind: 'text', category: vcenter, label: 'vCenter user', description: 'A vCenter user that may read events, e.g. svc-switchboard@vsphere.local.', defaultValue: '' },
   { key: 'guestinfo.vcenter_password', type: 'string', kind: 'secret', category: vcenter, label: 'vCenter password', description: 'The password of that user (stored in /etc/switchboard/secrets, mode 0600).', defaultValue: '', password: true },

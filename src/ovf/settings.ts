@@ -53,6 +53,8 @@ export interface OvfSettings {
   /** null: root's password is locked. */
   readonly rootPassword?: string | null;
   readonly ssh?: boolean;
+  /** null: http.operatorToken takes no token from the properties. */
+  readonly operatorToken?: string | null;
   /** null: no source named vcenter made from the properties. */
   readonly vcenter?: VcenterSettings | null;
   /** null: the webhook source takes no authentication from the properties. */

@@ -3,6 +3,7 @@
 // here (blank means "unset", decided per property in check-values.ts).
 
 import { isIPv6 } from 'node:net';
+import { minOperatorTokenLength } from '../config/defaults.js';
 import type { OvfValueKind } from './properties.js';
 
 export interface HostName {
@@ -32,6 +33,7 @@ export interface KindValues {
   'syslog-target': SyslogTarget;
   text: string;
   secret: string;
+  token: string;
   boolean: boolean;
 }
 
@@ -135,6 +137,16 @@ function checkSyslogTarget(text: string): Checked<SyslogTarget> {
   return { value: { protocol: (match[1]?.toLowerCase() ?? 'udp') as 'udp' | 'tcp', host, port } };
 }
 
+// The operator guard reads the token as `Authorization: Bearer <non-space characters>`
+// (src/http/operator-auth.ts), and an HTTP header carries ASCII as sent: a space or a
+// non-ASCII character would make a token no request can ever match.
+function checkToken(text: string): Checked<string> {
+  if (text.length < minOperatorTokenLength || !/^[\x21-\x7e]+$/.test(text)) {
+    return { expected: `at least ${minOperatorTokenLength} characters: letters, digits and punctuation, without spaces` };
+  }
+  return { value: text };
+}
+
 function isNoProxyEntry(item: string): boolean {
   if (item === '*') return true;
   const cidr = /^(.+)\/([0-9]{1,3})$/.exec(item);
@@ -162,5 +174,6 @@ export const valueChecks: { readonly [K in OvfValueKind]: Check<KindValues[K]> }
   'syslog-target': checkSyslogTarget,
   text: (text) => (controlCharacters.test(text) ? { expected: 'one line of text, without control characters' } : { value: text }),
   secret: (text) => (/[\r\n\u0000]/.test(text) ? { expected: 'one line (no line breaks)' } : { value: text }),
+  token: checkToken,
   boolean: (text) => (/^(true|false)$/i.test(text) ? { value: text.toLowerCase() === 'true' } : { expected: 'True or False' }),
 };

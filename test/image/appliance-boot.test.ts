@@ -30,6 +30,7 @@ const webhookUser = 'hooks';
 const webhookPassword = 'Webhook-Pa55 "quoted" & <odd>';
 const vcenterUser = 'administrator@vsphere.local';
 const vcenterPassword = 'VMware1!';
+const operatorToken = 'boot-test-operator-token-0123';
 const simGuestPort = 8990;
 
 describe.skipIf(cannot !== undefined)('the appliance image, booted', () => {
@@ -64,7 +65,8 @@ describe.skipIf(cannot !== undefined)('the appliance image, booted', () => {
     }
   };
   const auditRecords = async () => {
-    const response = await http('/invocations?function=audit-log&limit=1000');
+    const response = await http('/invocations?function=audit-log&limit=1000', { headers: { authorization: `Bearer ${operatorToken}` } });
+    if (!response.ok) throw new Error(`/invocations answered ${response.status}: ${await response.text()}`);
     const body = (await response.json()) as { invocations: { eventId: string; eventType: string; attempt: number; outcome: string; durationMs: number; error?: { code: string; message: string } }[] };
     return body.invocations;
   };
@@ -129,6 +131,7 @@ describe.skipIf(cannot !== undefined)('the appliance image, booted', () => {
       'guestinfo.vcenter_tls_verify': 'False',
       'guestinfo.webhook_username': webhookUser,
       'guestinfo.webhook_password': webhookPassword,
+      'guestinfo.operator_token': operatorToken,
       // A bad value: reported, ignored, and the appliance still boots.
       'guestinfo.ntp': 'not a host name!',
     }));
@@ -159,6 +162,7 @@ describe.skipIf(cannot !== undefined)('the appliance image, booted', () => {
     expect(journal).toContain('guestinfo.ntp');
     expect(journal).not.toContain(rootPassword);
     expect(journal).not.toContain(webhookPassword);
+    expect(journal).not.toContain(operatorToken);
     expect(await vm!.console()).toContain('guestinfo.ntp');
   }, 120_000);
 
@@ -179,6 +183,8 @@ describe.skipIf(cannot !== undefined)('the appliance image, booted', () => {
     // function's 10 s timeout, and the retry is what an operator would see too.
     await diagnosed(() => eventually(async () => (await auditRecords()).find((r) => r.eventId === 'boot-test-1' && r.outcome === 'succeeded'), 240_000, 'audit-log to succeed for the event'));
     expect((await auditRecords()).some((r) => r.eventId === 'refused-1')).toBe(false);
+    // The operator token from the properties guards what functions did and said.
+    expect((await http('/invocations')).status).toBe(401);
   }, 200_000);
 
   it('shows its URL, its health and the OVF problem on the console', async () => {

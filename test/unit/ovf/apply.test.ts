@@ -17,7 +17,8 @@ const operatorsConfig = packaged.replace(
 const ns = 'http://schemas.dmtf.org/ovf/environment/1';
 
 /** Secrets of the fixture: none may leave its own file. */
-const secrets = { root: 'R00t&<secret>', vcenter: 'Vc-p@ss "word"', webhook: 'hook-s3cret' };
+const secrets = { root: 'R00t&<secret>', vcenter: 'Vc-p@ss "word"', webhook: 'hook-s3cret', operatorToken: '0p-T0ken.s3cret-for-ops' };
+const operatorTokenRef = '${file:/etc/switchboard/secrets/ovf-operator-token}';
 
 function environment(values: Record<string, string>): string {
   const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
@@ -145,9 +146,11 @@ describe('switchboard ovf apply, into a temporary root', () => {
       password: '${file:/etc/switchboard/secrets/ovf-vcenter-password}', insecureTLS: true,
     });
     expect(config.sources[0].auth).toEqual({ type: 'basic', username: 'sender', password: '${file:/etc/switchboard/secrets/ovf-webhook-password}' });
+    expect(config.http.operatorToken).toBe(operatorTokenRef);
     const loaded = await readConfig(join(root, 'etc/switchboard/switchboard.yaml'), { env: {}, readReference: (p) => readFileSyncUnder(p) });
     expect(loaded.problems).toEqual([]);
     expect(loaded.config?.sources.find((s) => s.name === 'vcenter')).toMatchObject({ password: secrets.vcenter });
+    expect(loaded.config?.http.operatorToken).toBe(secrets.operatorToken);
     expect(await modeOf('etc/switchboard/switchboard.yaml')).toBe(0o640);
 
     // Secrets: the appliance's user owns them, nobody else reads them.
@@ -155,11 +158,14 @@ describe('switchboard ovf apply, into a temporary root', () => {
     expect(await read('etc/switchboard/secrets/ovf-webhook-password')).toBe(secrets.webhook);
     expect(await modeOf('etc/switchboard/secrets/ovf-vcenter-password')).toBe(0o600);
     expect(await modeOf('etc/switchboard/secrets/ovf-webhook-password')).toBe(0o600);
+    expect(await read('etc/switchboard/secrets/ovf-operator-token')).toBe(secrets.operatorToken);
+    expect(await modeOf('etc/switchboard/secrets/ovf-operator-token')).toBe(0o600);
 
     expect(recorded.passwords).toEqual([secrets.root]);
     expect(recorded.commands).toEqual([
       'chown switchboard:switchboard /etc/switchboard/secrets/ovf-vcenter-password (temporary)',
       'chown switchboard:switchboard /etc/switchboard/secrets/ovf-webhook-password (temporary)',
+      'chown switchboard:switchboard /etc/switchboard/secrets/ovf-operator-token (temporary)',
       // The configuration keeps its owner.
       `chown ${process.getuid!()}:${process.getgid!()} /etc/switchboard/switchboard.yaml (temporary)`,
       'chpasswd root',
@@ -185,6 +191,7 @@ describe('switchboard ovf apply, into a temporary root', () => {
     const holders = (secret: string) => [...everywhere].filter(([, text]) => text.includes(secret)).map(([path]) => path);
     expect(holders(secrets.vcenter)).toEqual(['/etc/switchboard/secrets/ovf-vcenter-password']);
     expect(holders(secrets.webhook)).toEqual(['/etc/switchboard/secrets/ovf-webhook-password']);
+    expect(holders(secrets.operatorToken)).toEqual(['/etc/switchboard/secrets/ovf-operator-token']);
     expect(holders(secrets.root)).toEqual([]);
     const said = JSON.stringify(result) + recorded.commands.join('\n');
     for (const secret of Object.values(secrets)) expect(said).not.toContain(secret);
@@ -227,6 +234,50 @@ describe('switchboard ovf apply, into a temporary root', () => {
     expect(await exists('etc/switchboard/secrets/ovf-webhook-password')).toBe(true);
     expect(result.changed).toEqual(['/etc/switchboard/switchboard.yaml', '/etc/switchboard/secrets/ovf-vcenter-password']);
     expect(result.restartNeeded).toEqual({ network: false, appliance: true });
+  });
+
+  it('an operator token shorter than 16 characters is reported by label and key, and changes nothing', async () => {
+    await apply(fixture);
+    const before = await allFiles();
+    const short = (await readFile(fixture, 'utf8')).replace(`oe:value="${secrets.operatorToken}"`, 'oe:value="short-token"');
+    const file = join(root, '..', 'short.xml');
+    await writeFile(file, short);
+    const result = await apply(file);
+    expect(result.problems).toEqual([
+      { key: 'guestinfo.operator_token', label: 'Operator token', message: expect.stringMatching(/at least 16 characters.*; the operator token stays as it is$/) },
+    ]);
+    expect(result.changed).toEqual([]);
+    const after = await allFiles();
+    for (const files of [before, after]) files.delete('/run/switchboard/ovf-status.json');
+    expect(after).toEqual(before);
+    expect(JSON.stringify(result) + (await read('run/switchboard/ovf-status.json'))).not.toContain('short-token');
+  });
+
+  it('removes http.operatorToken and its secret when the token goes blank, and changes nothing the second time', async () => {
+    await apply(fixture);
+    const blanked = (await readFile(fixture, 'utf8')).replace(`oe:value="${secrets.operatorToken}"`, 'oe:value=""');
+    const file = join(root, '..', 'blanked.xml');
+    await writeFile(file, blanked);
+    const result = await apply(file);
+    expect(result.problems).toEqual([]);
+    expect(result.changed).toEqual(['/etc/switchboard/switchboard.yaml', '/etc/switchboard/secrets/ovf-operator-token']);
+    const text = await read('etc/switchboard/switchboard.yaml');
+    expect(parse(text).http).toEqual({ listen: '0.0.0.0:8080' });
+    expect(text).not.toContain('guestinfo.operator_token');
+    expect(text).toContain('# ops: our CI posts here (ticket OPS-1234)');
+    expect(await exists('etc/switchboard/secrets/ovf-operator-token')).toBe(false);
+    expect((await apply(file)).changed).toEqual([]);
+  });
+
+  it("a blank operator token leaves the operator's own token and its file alone", async () => {
+    const own = operatorsConfig.replace('http:\n', 'http:\n  operatorToken: ${file:/etc/switchboard/secrets/operator-token}\n');
+    await writeFile(join(root, 'etc/switchboard/switchboard.yaml'), own, { mode: 0o640 });
+    await writeFile(join(root, 'etc/switchboard/secrets/operator-token'), 'the-operators-own-token\n', { mode: 0o600 });
+    const result = await apply({ 'guestinfo.operator_token': '' });
+    expect(result.problems).toEqual([]);
+    expect(await read('etc/switchboard/switchboard.yaml')).toBe(own);
+    expect(await read('etc/switchboard/secrets/operator-token')).toBe('the-operators-own-token\n');
+    expect(result.changed).not.toContain('/etc/switchboard/switchboard.yaml');
   });
 
   it('leaves a configuration that does not parse untouched, says so, and applies everything else', async () => {

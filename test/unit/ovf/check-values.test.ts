@@ -20,6 +20,7 @@ describe('checkOvfValues', () => {
       syslog: null,
       rootPassword: null,
       ssh: false,
+      operatorToken: null,
       vcenter: null,
       webhookAuth: null,
       debug: false,
@@ -108,15 +109,33 @@ describe('checkOvfValues', () => {
     expect(colon.settings.webhookAuth).toBeUndefined();
   });
 
+  it('an operator token shorter than 16 characters is a problem named by label and key, and keeps the token as it is', () => {
+    expect(check({ 'guestinfo.operator_token': 'sixteen-chars-ok' }).settings.operatorToken).toBe('sixteen-chars-ok');
+    const { settings, problems } = check({ 'guestinfo.operator_token': 'too-short-tok' });
+    expect(problems).toEqual([
+      { key: 'guestinfo.operator_token', label: 'Operator token', message: expect.stringMatching(/^expected at least 16 characters.*; the operator token stays as it is$/) },
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('too-short-tok');
+    expect(settings.operatorToken).toBeUndefined();
+  });
+
+  it('an operator token is taken as typed: one of spaces only is a problem, not a blank that would open the endpoints', () => {
+    const { settings, problems } = check({ 'guestinfo.operator_token': '   ' });
+    expect(problems.map((p) => p.key)).toEqual(['guestinfo.operator_token']);
+    expect(settings.operatorToken).toBeUndefined();
+    expect(check({ 'guestinfo.operator_token': '' }).settings.operatorToken).toBeNull();
+  });
+
   it('never puts a password, or a proxy URL that may hold one, in a message', () => {
     const secret = 'hunter2\nsecond-line';
     const { problems, settings } = check({
       'guestinfo.root_password': secret,
+      'guestinfo.operator_token': secret,
       'guestinfo.vcenter_url': 'https://vc', 'guestinfo.vcenter_username': 'u', 'guestinfo.vcenter_password': secret,
       'guestinfo.webhook_username': 'u', 'guestinfo.webhook_password': secret,
       'guestinfo.http_proxy': 'http://user:hunter2@proxy:3128/path',
     });
-    expect(problems.map((p) => p.key).sort()).toEqual(['guestinfo.http_proxy', 'guestinfo.root_password', 'guestinfo.vcenter_password', 'guestinfo.webhook_password']);
+    expect(problems.map((p) => p.key).sort()).toEqual(['guestinfo.http_proxy', 'guestinfo.operator_token', 'guestinfo.root_password', 'guestinfo.vcenter_password', 'guestinfo.webhook_password']);
     expect(JSON.stringify(problems)).not.toContain('hunter2');
     expect(settings.rootPassword).toBeUndefined();
     expect(settings.proxy).toBeUndefined();

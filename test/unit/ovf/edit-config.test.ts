@@ -42,11 +42,12 @@ describe('editApplianceConfig', () => {
   });
 
   it('leaves the text byte for byte when nothing changes, even with comments the library would realign', () => {
-    const once = edited(editApplianceConfig(operators, { vcenter, webhookAuth: { username: 'u', password: 'p' }, debug: true })).text;
-    const again = editApplianceConfig(once, { vcenter, webhookAuth: { username: 'u', password: 'p' }, debug: true });
+    const all = { vcenter, webhookAuth: { username: 'u', password: 'p' }, operatorToken: 'not-in-the-file-either', debug: true };
+    const once = edited(editApplianceConfig(operators, all)).text;
+    const again = editApplianceConfig(once, all);
     expect(edited(again)).toEqual({ ok: true, text: once, changed: false, problems: [] });
     // The packaged file aligns its comments in a column; nothing to do must not reformat it.
-    expect(edited(editApplianceConfig(packaged, { vcenter: null, webhookAuth: null, debug: false }))).toMatchObject({ text: packaged, changed: false });
+    expect(edited(editApplianceConfig(packaged, { vcenter: null, webhookAuth: null, operatorToken: null, debug: false }))).toMatchObject({ text: packaged, changed: false });
   });
 
   it('updates its own source in place and keeps keys the operator added to it', () => {
@@ -89,6 +90,34 @@ describe('editApplianceConfig', () => {
   it('reports a webhook user and password it has no webhook source for', () => {
     const edit = editApplianceConfig('apiVersion: switchboard/v1\nsources: []\n', { webhookAuth: { username: 'u', password: 'p' } });
     expect(edit.ok && edit.problems.map((p) => p.key)).toEqual(['guestinfo.webhook_username']);
+  });
+
+  it('sets http.operatorToken to the OVF secret file, with its comment, never the token itself', () => {
+    const text = edited(editApplianceConfig(operators, { operatorToken: 'not-in-the-file-token' })).text;
+    expect(parse(text).http).toEqual({ listen: '0.0.0.0:8080', operatorToken: '${file:/etc/switchboard/secrets/ovf-operator-token}' });
+    expect(text).toMatch(/# From the OVF property guestinfo\.operator_token: rewritten at every boot[^\n]*\n +operatorToken:/);
+    expect(text).toContain('# ops: our CI posts here (ticket OPS-1234)');
+    expect(text).not.toContain('not-in-the-file-token');
+    // A file without `http:` gets one.
+    expect(parse(edited(editApplianceConfig('apiVersion: switchboard/v1\n', { operatorToken: 'x' })).text).http).toEqual({ operatorToken: '${file:/etc/switchboard/secrets/ovf-operator-token}' });
+  });
+
+  it('a blank operator token removes http.operatorToken only when it is the OVF\'s own', () => {
+    const withToken = edited(editApplianceConfig(operators, { operatorToken: 'x' })).text;
+    const removed = edited(editApplianceConfig(withToken, { operatorToken: null })).text;
+    expect(parse(removed).http).toEqual({ listen: '0.0.0.0:8080' });
+    expect(removed).not.toContain('guestinfo.operator_token');
+    // An `http:` the OVF made for its token alone goes with it.
+    const made = edited(editApplianceConfig('apiVersion: switchboard/v1\n', { operatorToken: 'x' })).text;
+    expect(edited(editApplianceConfig(made, { operatorToken: null })).text).toBe('apiVersion: switchboard/v1\n');
+    // The operator's own token (any other value) is theirs.
+    const own = operators.replace('http:\n', 'http:\n  operatorToken: ${file:/etc/switchboard/secrets/operator-token}\n');
+    expect(edited(editApplianceConfig(own, { operatorToken: null }))).toMatchObject({ text: own, changed: false });
+  });
+
+  it('reports an operator token it cannot set because `http:` is not a map, and leaves the file as it was', () => {
+    const edit = editApplianceConfig('apiVersion: switchboard/v1\nhttp: 8080\n', { operatorToken: 'x' });
+    expect(edit).toMatchObject({ ok: true, changed: false, problems: [{ key: 'guestinfo.operator_token', label: 'Operator token' }] });
   });
 
   it('debug on sets log.level; off puts debug back to info and leaves other levels alone', () => {

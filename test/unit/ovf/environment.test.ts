@@ -21,7 +21,7 @@ function codeOf(fn: () => unknown): string | undefined {
 describe('parseOvfEnvironment', () => {
   it('reads every property of a vSphere environment, entities decoded, and nothing of its ve: sections', async () => {
     const properties = parseOvfEnvironment(await readFile(fixture, 'utf8'), 'ovf-env.xml');
-    expect(properties.size).toBe(19);
+    expect(properties.size).toBe(20);
     expect(properties.get('guestinfo.hostname')).toBe('sb01.corp.example.com');
     expect(properties.get('guestinfo.root_password')).toBe('R00t&<secret>');
     expect(properties.get('guestinfo.vcenter_password')).toBe('Vc-p@ss "word"');

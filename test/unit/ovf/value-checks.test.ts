@@ -91,6 +91,14 @@ describe('OVF value checks, kind by kind', () => {
     expect(refused('secret', 'pass\nword')).toMatch(/no line breaks/);
   });
 
+  it('token: at least 16 printable ASCII characters, none a space, as a Bearer header carries it', () => {
+    expect(valueOf('token', 'op-T0ken.s3cret/+=')).toBe('op-T0ken.s3cret/+=');
+    expect(valueOf('token', 'a'.repeat(16))).toBe('a'.repeat(16));
+    for (const bad of ['a'.repeat(15), 'sixteen chars ok!', ' leading-space-token', 'tab\tin-the-token-here', 'line\nbreak-in-the-token', 'ünïcödé-token-value']) {
+      expect(refused('token', bad)).toMatch(/at least 16 characters/);
+    }
+  });
+
   it('boolean: True or False in any case, nothing else', () => {
     expect(valueOf('boolean', 'True')).toBe(true);
     expect(valueOf('boolean', 'FALSE')).toBe(false);
