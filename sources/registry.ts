@@ -1,5 +1,6 @@
-// Every source type the appliance knows, by the `type:` an operator writes. A new source
-// type is a folder under sources/ and one line here — never an if-chain.
+// Every source type the appliance can run, by the `type:` an operator writes. A new source
+// type is a folder under sources/, one line here and one in definitions.ts (its schema and
+// checks, for commands that only read the configuration) — never an if-chain.
 
 import { cronSource } from './cron/index.js';
 import { mqttSource } from './mqtt/index.js';

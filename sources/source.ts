@@ -81,7 +81,8 @@ export interface SourceConfigProblem {
   readonly message: string;
 }
 
-export interface SourceType<C = unknown> {
+/** What reading a configuration needs of a source type (definitions.ts). */
+export interface SourceDefinition<C = unknown> {
   /** JSON Schema for one entry of `sources:` of this type (name and type included). */
   readonly schema: Record<string, unknown>;
   /**
@@ -89,5 +90,9 @@ export interface SourceType<C = unknown> {
    * config is loaded, after the schema passed; each problem is reported at its line.
    */
   readonly validate?: (config: C) => readonly SourceConfigProblem[];
+}
+
+/** A source type the appliance can run (registry.ts). */
+export interface SourceType<C = unknown> extends SourceDefinition<C> {
   readonly create: (config: C, deps: SourceDeps) => Source;
 }

@@ -2,8 +2,8 @@
 // editors (yaml-language-server) and used by the loader. Source types bring their own
 // fragment through sources/registry.ts, so adding one needs no edit here.
 
-import { sourceTypes } from '../../sources/registry.js';
-import type { SourceType } from '../../sources/source.js';
+import { sourceDefinitions } from '../../sources/definitions.js';
+import type { SourceDefinition } from '../../sources/source.js';
 import { configDefaults, logLevels, maxFunctionTimeout, minOperatorTokenLength } from './defaults.js';
 import { sharedDefs, type JsonSchema } from './schema-defs.js';
 
@@ -60,7 +60,7 @@ function busSchema(): JsonSchema {
   }, { dependencies: { user: ['password'], password: ['user'] } });
 }
 
-function sourcesSchema(types: Record<string, SourceType<never>>): JsonSchema {
+function sourcesSchema(types: Record<string, SourceDefinition<never>>): JsonSchema {
   const names = Object.keys(types);
   return {
     type: 'array',
@@ -82,7 +82,7 @@ function sourcesSchema(types: Record<string, SourceType<never>>): JsonSchema {
 }
 
 /** The whole schema of switchboard.yaml, from the source types given (the registry's by default). */
-export function buildConfigSchema(types: Record<string, SourceType<never>> = sourceTypes): JsonSchema {
+export function buildConfigSchema(types: Record<string, SourceDefinition<never>> = sourceDefinitions): JsonSchema {
   const f = configDefaults.functions;
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -5,11 +5,11 @@
 
 import { readFile } from 'node:fs/promises';
 import { hostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
 import { ConfigError, isSwitchboardError } from '../errors.js';
+import { readVersion } from '../version.js';
 import type { ReadinessCheck } from '../http/operator-endpoints.js';
+export { readVersion } from '../version.js';
 import type { BannerInputs, OvfProblem, OvfReport, OvfStatus, Readiness, ReadinessUnknown } from './banner.js';
 
 /** Written by the boot-time OVF-properties step (`switchboard ovf apply`). */
@@ -143,17 +143,4 @@ export function parseOvfStatus(value: unknown): OvfStatus | undefined {
 function isOvfProblem(value: unknown): value is OvfProblem {
   const p = value as Partial<OvfProblem> | null;
   return typeof p === 'object' && p !== null && typeof p.key === 'string' && typeof p.label === 'string' && typeof p.message === 'string';
-}
-
-/**
- * The installed package's version: the nearest package.json named switchboard above this
- * module (dist/src/console/ in the package, src/console/ in a checkout).
- */
-export async function readVersion(): Promise<string> {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const pkg = await readFile(join(dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { name?: string; version?: string }, () => undefined);
-    if (pkg?.name === 'switchboard' && typeof pkg.version === 'string') return pkg.version;
-  }
-  return 'unknown version';
 }
