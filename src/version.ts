@@ -5,7 +5,14 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export async function readVersion(): Promise<string> {
+let version: Promise<string> | undefined;
+
+/** Read once per process. */
+export function readVersion(): Promise<string> {
+  return (version ??= findVersion());
+}
+
+async function findVersion(): Promise<string> {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++, dir = dirname(dir)) {
     const pkg = await readFile(join(dir, 'package.json'), 'utf8').then((t) => JSON.parse(t) as { name?: string; version?: string }, () => undefined);

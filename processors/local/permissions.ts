@@ -60,7 +60,8 @@ function grant(flag: string, path: string): string {
 export function packageScopeFiles(paths: readonly string[]): string[] {
   const files = new Set<string>();
   for (const path of paths) {
-    for (let dir = path; ; dir = posix.dirname(dir)) {
+    // From the folder holding the path: a function folder's own package.json is inside its grant.
+    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
       files.add(posix.join(dir, 'package.json'));
       if (dir === posix.dirname(dir)) break;
     }

@@ -2,6 +2,7 @@
 // and `switchboard functions invoke <name> --event file.json` (run one function once, in
 // the same sandboxed worker the appliance uses, without an appliance or a bus).
 
+import { localUrl } from '../http/local-url.js';
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -77,9 +78,8 @@ type Workers = FunctionWorkers['workers'];
  * when none answers: the listing itself needs only the files.
  */
 async function runningWorkers(config: ResolvedConfig): Promise<Map<string, Workers> | undefined> {
-  const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
   try {
-    const response = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}${functionsPath}`, {
+    const response = await fetch(localUrl(config.http, functionsPath), {
       signal: AbortSignal.timeout(2000),
       ...(config.http.operatorToken ? { headers: { authorization: `Bearer ${config.http.operatorToken}` } } : {}),
     });

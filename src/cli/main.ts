@@ -65,7 +65,7 @@ const groups: Record<string, () => Promise<void>> = {
 const first = process.argv.slice(2).find((arg) => !arg.startsWith('-'));
 const group = first === undefined ? undefined : groups[first];
 if (group) await group();
-else if (first === undefined ? !process.argv.some((a) => a === '-V' || a === '--version') : !program.commands.some((c) => c.name() === first)) {
+else if (!program.commands.some((c) => c.name() === first)) {
   for (const register of Object.values(groups)) await register();
 }
 

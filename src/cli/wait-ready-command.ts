@@ -1,10 +1,11 @@
 // `switchboard wait-ready`: waits until the appliance of this configuration answers
-// /readyz with 200 (bus connected, sources running), for scripts and for the systemd unit's
-// ExecStartPost (appliance/deb/switchboard.service): units ordered after it start then.
+// /readyz with 200 (bus connected, sources running), for scripts. (The systemd unit needs no
+// wait: the appliance tells systemd itself, src/cli/service-manager-notify.ts.)
 
 import { loadConfigFile } from '../config/load.js';
 import { parseDuration } from '../config/units.js';
 import { ApplianceNotRunningError } from '../errors.js';
+import { localUrl } from '../http/local-url.js';
 
 export interface WaitReadyOptions {
   readonly config?: string;
@@ -14,8 +15,7 @@ export interface WaitReadyOptions {
 export async function waitReadyCommand(opts: WaitReadyOptions): Promise<void> {
   const config = await loadConfigFile({ configPath: opts.config });
   const timeoutMs = parseDuration(opts.timeout ?? '60s');
-  const host = ['0.0.0.0', '::', ''].includes(config.http.host) ? '127.0.0.1' : config.http.host;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/readyz`;
+  const url = localUrl(config.http, '/readyz');
   const started = Date.now();
   let last = 'no answer yet';
   while (Date.now() - started < timeoutMs) {

@@ -7,13 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { hostname, networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
 import { loadConfigFile } from '../config/load.js';
 import { ConfigError, isSwitchboardError } from '../errors.js';
+import { hostUrl, isWildcardHost, localUrl } from '../http/local-url.js';
+import { ovfStatusFile } from '../ovf/status.js';
 import { readVersion } from '../version.js';
 import type { ReadinessCheck } from '../http/operator-endpoints.js';
-export { readVersion } from '../version.js';
 import type { BannerInputs, OvfProblem, OvfReport, OvfStatus, Readiness, ReadinessUnknown } from './banner.js';
 
 /** Written by the boot-time OVF-properties step (`switchboard ovf apply`). */
-export const defaultOvfStatusFile = '/run/switchboard/ovf-status.json';
+export const defaultOvfStatusFile = ovfStatusFile;
 /** The console is redrawn every 30 s: a hung appliance must not hold the banner longer than this. */
 export const readyzTimeoutMs = 2_000;
 
@@ -45,20 +46,17 @@ async function readAppliance(options: GatherOptions): Promise<Pick<BannerInputs,
     const message = `${first}${more}`;
     return { urls: [], readiness: { reason: 'config', message, ...(isSwitchboardError(err) ? { code: err.code } : {}) } };
   }
-  const url = `${hostUrl(isWildcard(host) ? '127.0.0.1' : host, port)}readyz`;
+  const url = localUrl({ host, port }, '/readyz');
   const readiness = await fetchReadiness(url, options.readyzTimeoutMs ?? readyzTimeoutMs);
   return { urls: applianceUrls(host, port, networkInterfaces()), port, readiness };
 }
-
-const isWildcard = (host: string) => ['0.0.0.0', '::', ''].includes(host);
-const hostUrl = (host: string, port: number) => `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 
 /**
  * The URLs an operator can open: on a wildcard listen, one per non-loopback IPv4 address of
  * the machine (in interface order); otherwise the one address the appliance listens on.
  */
 export function applianceUrls(host: string, port: number, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string[] {
-  if (!isWildcard(host)) return [hostUrl(host, port)];
+  if (!isWildcardHost(host)) return [hostUrl(host, port)];
   const addresses = Object.values(interfaces)
     .flatMap((list) => list ?? [])
     // `family` is 4 (a number) on Node 18.0-18.3, 'IPv4' elsewhere.

@@ -7,8 +7,10 @@
 
 import { hostname, networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
+import { localUrl } from '../http/local-url.js';
 import type { ReadinessCheck } from '../http/operator-endpoints.js';
-import { applianceUrls, defaultOvfStatusFile, readOvfStatus, readVersion } from './banner-inputs.js';
+import { readVersion } from '../version.js';
+import { applianceUrls, defaultOvfStatusFile, readOvfStatus } from './banner-inputs.js';
 import { renderBanner, type Readiness, type ReadinessUnknown } from './banner.js';
 import { writeAtomically } from './write-atomically.js';
 
@@ -72,7 +74,7 @@ export function startConsoleBannerWriter(options: ConsoleBannerWriterOptions): C
     refresh: () => write(current()),
     async stop() {
       clearInterval(timer);
-      await write({ reason: 'no-answer', url: `http://127.0.0.1:${options.http.port}/readyz`, message: 'the appliance stopped' });
+      await write({ reason: 'no-answer', url: localUrl(options.http, '/readyz'), message: 'the appliance stopped' });
     },
   };
 }

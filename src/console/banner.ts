@@ -7,6 +7,8 @@
 // same inputs always give the same text: agetty redraws, and on tty1 clears the screen, only
 // when the text changed (util-linux agetty.c, issue_is_changed), so nothing here may tick.
 
+import type { OvfProblem } from '../ovf/ovf-problem.js';
+import type { OvfStatus as WrittenOvfStatus } from '../ovf/status.js';
 import type { ReadinessCheck } from '../http/operator-endpoints.js';
 
 /**
@@ -41,19 +43,12 @@ export interface ReadinessUnknown {
   readonly message: string;
 }
 
-export interface OvfProblem {
-  readonly key: string;
-  readonly label: string;
-  readonly message: string;
-}
-
-/** What the boot-time OVF-properties step wrote to /run/switchboard/ovf-status.json. */
-export interface OvfStatus {
-  readonly appliedAt?: string;
-  readonly transport: string;
-  readonly problems: readonly OvfProblem[];
-  readonly changed: readonly string[];
-}
+/**
+ * What the boot-time OVF-properties step wrote (src/ovf/status.ts), as the banner reads it:
+ * a file from another version may lack the time or name a transport this one does not know.
+ */
+export type OvfStatus = Omit<WrittenOvfStatus, 'appliedAt' | 'transport'> & { readonly appliedAt?: string; readonly transport: string };
+export type { OvfProblem };
 
 export interface OvfReport {
   readonly file: string;

@@ -132,8 +132,8 @@ async function runFollowUps(followUps: Set<FollowUp>, settings: OvfSettings, opt
   // Even at boot: systemd set the host name from /etc/hostname before this step ran, and
   // it loaded every unit's drop-ins when the boot began.
   const hostname = settings.hostname;
-  if (followUps.has('set-hostname') && hostname) await attempt('guestinfo.hostname', () => system.setHostname(hostname.host));
-  if (followUps.has('reload-units')) await attempt('guestinfo.http_proxy', () => system.systemctl(['daemon-reload']));
+  if (followUps.has('set-hostname') && hostname) await attempt(followUpKey['set-hostname'], () => system.setHostname(hostname.host));
+  if (followUps.has('reload-units')) await attempt(followUpKey['reload-units'], () => system.systemctl(['daemon-reload']));
   if (options.restart) {
     for (const [followUp, args] of Object.entries(restarts) as [FollowUp, readonly string[]][]) {
       if (!followUps.has(followUp)) continue;

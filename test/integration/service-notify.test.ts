@@ -41,5 +41,7 @@ describe.skipIf(!hasNotify)('telling systemd the appliance state (Type=notify)',
     const appliance = await startAppliance(fixture);
     expect(await appliance.stop()).toBe(0);
     expect(received.length).toBe(before);
+    // Had it run systemd-notify anyway, that would have failed ("$NOTIFY_SOCKET was not set") and said so.
+    expect(appliance.logs.some((l) => String(l.msg).includes('systemd-notify failed'))).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bannerWidth, renderBanner, type BannerInputs, type OvfStatus } from '../../src/console/banner.js';
+import { renderBanner, type BannerInputs, type OvfStatus } from '../../src/console/banner.js';
 
 const ready: BannerInputs = {
   version: '1.2.3',
@@ -151,7 +151,7 @@ describe('console banner', () => {
     expect(text).toMatch(/^ +FAIL +source:mqtt +broker said: \[2J \[31mgo away$/m);
   });
 
-  it('fits every line in 80 columns and the whole banner in about 15 lines, however much there is to say', () => {
+  it('fits every line in 79 columns and the whole banner in 20 lines, however much there is to say', () => {
     const long = 'x'.repeat(200);
     const text = renderBanner({
       version: '1.2.3-' + long,
@@ -167,8 +167,8 @@ describe('console banner', () => {
       },
       ovf: ovf({ problems: Array.from({ length: 9 }, (_, i) => ({ key: `guestinfo.${long}`, label: `L${i}`, message: long })) }),
     });
-    for (const line of lines(text)) expect([...line].length).toBeLessThanOrEqual(bannerWidth);
-    expect(bannerWidth).toBeLessThan(80);
+    // 79: a terminal without deferred wrap would follow an 80-character line with a blank one.
+    for (const line of lines(text)) expect([...line].length).toBeLessThanOrEqual(79);
     expect(lines(text).length).toBeLessThanOrEqual(20);
     expect(text).toContain('http://10.0.0.1:8080/ (and 4 more)');
     expect(text).not.toContain('http://10.0.0.2:8080/');
